@@ -1,0 +1,1 @@
+"""The bundled default model (``default.joblib`` and its card ``default.json``)."""
