@@ -1,0 +1,155 @@
+"""Scoring line labels against gold labels: per line, per character, and per page.
+
+Everything here returns data (dataclasses of counts); only ``cli.py`` formats it.
+The content class (label 1) is the positive class throughout, as in the extraction
+benchmarks users know (CleanEval, Dragnet, WCXB): precision asks "how much of what we
+kept is content", recall "how much of the content did we keep".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+def _safe_ratio(numerator: float, denominator: float) -> float:
+    """A ratio that is 0.0, not NaN, when there is nothing to divide by."""
+    return float(numerator / denominator) if denominator else 0.0
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Confusion counts of the content class (weighted or not)."""
+
+    tp: float = 0.0
+    fp: float = 0.0
+    fn: float = 0.0
+    tn: float = 0.0
+
+    @property
+    def precision(self) -> float:
+        return _safe_ratio(self.tp, self.tp + self.fp)
+
+    @property
+    def recall(self) -> float:
+        return _safe_ratio(self.tp, self.tp + self.fn)
+
+    @property
+    def f1(self) -> float:
+        return _safe_ratio(2 * self.tp, 2 * self.tp + self.fp + self.fn)
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn, self.tn + other.tn)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "precision": self.precision, "recall": self.recall, "f1": self.f1}
+
+
+def confusion(y_true, y_pred, weights=None) -> Counts:
+    """Confusion counts of the content class, each line weighted by ``weights`` (default 1)."""
+    y_true = np.asarray(y_true, dtype=bool)
+    y_pred = np.asarray(y_pred, dtype=bool)
+    w = np.ones(len(y_true)) if weights is None else np.asarray(weights, dtype=float)
+    return Counts(
+        tp=float(w[y_true & y_pred].sum()),
+        fp=float(w[~y_true & y_pred].sum()),
+        fn=float(w[y_true & ~y_pred].sum()),
+        tn=float(w[~y_true & ~y_pred].sum()),
+    )
+
+
+def char_weights(lines: Sequence[str]) -> np.ndarray:
+    """Number of non-whitespace characters of each line: the weight of a line in char scores.
+
+    Whitespace is left out so that indentation added by a converter does not count, the
+    same rule the data set's statistics use ("whitespace-stripped characters").
+    """
+    return np.fromiter((len("".join(line.split())) for line in lines), dtype=np.int64, count=len(lines))
+
+
+def page_f1(counts: Counts) -> float:
+    """F1 of one page; a page with no gold content and nothing kept is a perfect 1.0."""
+    if counts.tp + counts.fp + counts.fn == 0:
+        return 1.0
+    return counts.f1
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Scores of one set of pages: line counts, character-weighted counts, mean page F1."""
+
+    lines: Counts = field(default_factory=Counts)
+    chars: Counts = field(default_factory=Counts)
+    page_f1_sum: float = 0.0
+    n_pages: int = 0
+
+    @property
+    def page_f1_mean(self) -> float:
+        return _safe_ratio(self.page_f1_sum, self.n_pages)
+
+    def __add__(self, other: Scores) -> Scores:
+        return Scores(
+            self.lines + other.lines,
+            self.chars + other.chars,
+            self.page_f1_sum + other.page_f1_sum,
+            self.n_pages + other.n_pages,
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "pages": self.n_pages,
+            "lines": self.lines.as_dict(),
+            "chars": self.chars.as_dict(),
+            "page_f1_mean": self.page_f1_mean,
+        }
+
+
+def score_page(lines: Sequence[str], y_true, y_pred) -> Scores:
+    """Scores of one page (a document): its lines, gold labels and predicted labels."""
+    if not (len(lines) == len(y_true) == len(y_pred)):
+        raise ValueError(
+            f"lines, gold labels and predictions differ in length: {len(lines)}, {len(y_true)}, {len(y_pred)}"
+        )
+    chars = confusion(y_true, y_pred, char_weights(lines))
+    return Scores(lines=confusion(y_true, y_pred), chars=chars, page_f1_sum=page_f1(chars), n_pages=1)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Scores of a whole set of pages, and of its parts by ``dataset`` and ``page_type``."""
+
+    overall: Scores
+    groups: dict[str, dict[str, Scores]]
+
+    def as_dict(self) -> dict:
+        return {
+            "overall": self.overall.as_dict(),
+            **{
+                field_name: {value: scores.as_dict() for value, scores in sorted(by_value.items())}
+                for field_name, by_value in self.groups.items()
+            },
+        }
+
+
+GROUP_FIELDS = ("dataset", "page_type")
+
+
+def evaluate_pages(pages: Iterable[tuple[dict, Sequence]]) -> Evaluation:
+    """Scores of ``(document, predicted labels)`` pairs, overall and per group field.
+
+    Each document is a labelled-dump record (``lines``, ``labels`` and, where present,
+    ``dataset`` / ``page_type``), as the readers in ``boilerkit.io`` give.
+    """
+    overall = Scores()
+    groups: dict[str, dict[str, Scores]] = {}
+    for doc, y_pred in pages:
+        page = score_page(doc["lines"], doc["labels"], y_pred)
+        overall = overall + page
+        for field_name in GROUP_FIELDS:
+            value = doc.get(field_name)
+            if value is not None:
+                by_value = groups.setdefault(field_name, {})
+                by_value[str(value)] = by_value.get(str(value), Scores()) + page
+    return Evaluation(overall=overall, groups=groups)
