@@ -1,0 +1,1 @@
+"""Benchmarks of boilerkit against its peers (not part of the installed package)."""

@@ -1,0 +1,387 @@
+"""Run the extractors users compare boilerkit with ("peers") on the benchmark pages, and cache their outputs.
+
+Two kinds of peers:
+
+* HTML peers (``HTML_PEERS``: ``html -> text``) see the raw page, as they would in real use:
+  trafilatura (three settings), readability-lxml, resiliparse, jusText.  Their text is
+  mapped onto the dump lines later (``peer_line_labels``, via ``boilerkit.align``).
+* Line peers (``LINE_PEERS``: ``dump lines -> 0/1 per line``) see only the plain-text dump,
+  as boilerkit does: jusText fed the dump one line per ``<p>``, and C4's line rules.
+
+Every peer runs on every page under a time limit; a crash or timeout gives "" (all-zero
+labels for line peers), is recorded in the page's ``errors`` and counted in the summary.
+
+Cache: ``benchmarks/cache/peers-<pages file stem>.jsonl.gz``, one record per page::
+
+    {"id": ..., "outputs": {peer: text}, "line_labels": {line peer: [0/1, ...]},
+     "seconds": {peer: seconds}, "errors": {peer: message}}
+
+Usage::
+
+    python benchmarks/peers.py --data-dir /work/shared/data          # builds both caches once
+    python benchmarks/peers.py --data-dir /work/shared/data --force  # recomputes them
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html as html_lib
+import json
+import logging
+import re
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing import Pool
+from pathlib import Path
+
+import justext
+import lxml.etree
+import lxml.html
+import readability
+import trafilatura
+from resiliparse.extract.html2text import extract_plain_text
+from resiliparse.parse.html import HTMLTree
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = Path(__file__).resolve().parent / "cache"
+PAGES_FILES = ("pages.jsonl.gz", "pages-wcxb.jsonl.gz")
+
+# Wall-clock limit of one peer on one page.  trafilatura needs a few seconds on the largest
+# pages (several MB of HTML); anything far beyond that is a hang, not a slow page.
+PEER_TIMEOUT_SECONDS = 60.0
+# Two cores on the benchmark machine: two worker processes, pages sent in small chunks.
+WORKERS = 2
+CHUNK_SIZE = 4
+
+# jusText has stoplists per language; nearly all pages are English (see the data README), so
+# the English list is used for every page, as a user who does not detect languages would.
+JUSTEXT_STOPLIST = frozenset(justext.get_stoplist("English"))
+
+# C4's line rules (Raffel et al. 2020, JMLR 21(140), section 2.2; tensorflow_datasets
+# c4_utils.clean_page): keep lines ending in a terminal mark, not in an ellipsis, with at
+# least 3 words, without "javascript" and without cookie/policy notices.
+C4_END_MARKS = (".", "?", "!", '"')
+C4_ELLIPSIS = "..."
+C4_MIN_WORDS = 3
+C4_POLICY_SUBSTRINGS = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+
+# Elements that start a new line when readability's HTML summary is turned into text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body caption dd details div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table "
+    "tbody td tfoot th thead tr ul".split()
+)
+
+
+# --- HTML peers: html -> text -------------------------------------------------------------
+
+
+def _trafilatura(html: str, **options) -> str:
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, output_format="txt", **options)
+    return text or ""
+
+
+def trafilatura_default(html: str) -> str:
+    """trafilatura with its defaults, except that user comments are left out (as in the gold)."""
+    return _trafilatura(html)
+
+
+def trafilatura_precision(html: str) -> str:
+    """trafilatura with ``favor_precision=True``."""
+    return _trafilatura(html, favor_precision=True)
+
+
+def trafilatura_recall(html: str) -> str:
+    """trafilatura with ``favor_recall=True``."""
+    return _trafilatura(html, favor_recall=True)
+
+
+def html_to_block_text(fragment: str) -> str:
+    """Text of an HTML fragment, one block element (or ``<br>``-separated run) per line."""
+    if not fragment.strip():
+        return ""
+    root = lxml.html.fromstring(fragment)
+    parts: list[str] = []
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
+        is_element = isinstance(element.tag, str)  # comments and processing instructions are not
+        tag = element.tag.lower() if is_element else ""
+        if event == "start":
+            if tag in BLOCK_TAGS or tag == "br":
+                parts.append("\n")
+            if is_element and element.text:
+                parts.append(element.text)
+        else:
+            if tag in BLOCK_TAGS:
+                parts.append("\n")
+            if element.tail and element is not root:
+                parts.append(element.tail)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def readability_lxml(html: str) -> str:
+    """readability-lxml's article HTML (``Document.summary()``) as text, one block per line."""
+    return html_to_block_text(readability.Document(html).summary())
+
+
+def resiliparse(html: str) -> str:
+    """resiliparse's main-content extraction, block structure kept as lines."""
+    return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True)
+
+
+def resiliparse_no_comments(html: str) -> str:
+    """resiliparse as above, but comment sections not treated as main content (as in the gold)."""
+    return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True, comments=False)
+
+
+def justext_html(html: str) -> str:
+    """jusText on the page (English stoplist): the paragraphs it does not call boilerplate."""
+    paragraphs = justext.justext(html, JUSTEXT_STOPLIST)
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+HTML_PEERS: dict[str, Callable[[str], str]] = {
+    "trafilatura": trafilatura_default,
+    "trafilatura_precision": trafilatura_precision,
+    "trafilatura_recall": trafilatura_recall,
+    "readability": readability_lxml,
+    "resiliparse": resiliparse,
+    "resiliparse_no_comments": resiliparse_no_comments,
+    "justext_html": justext_html,
+}
+
+
+# --- line peers: dump lines -> 0/1 per line -----------------------------------------------
+
+_P_INDEX = re.compile(r"/p\[(\d+)\]$")
+
+
+def justext_lines(lines: Sequence[str]) -> list[int]:
+    """jusText on the dump, each line one ``<p>``: 1 for the lines it keeps.
+
+    Paragraphs are mapped back to lines by their XPath (``/html/body/p[i]``), not by their
+    position in jusText's list, because jusText silently drops paragraphs without text.
+    """
+    body = "".join(f"<p>{html_lib.escape(line)}</p>" for line in lines)
+    paragraphs = justext.justext(f"<html><body>{body}</body></html>", JUSTEXT_STOPLIST)
+    labels = [0] * len(lines)
+    for paragraph in paragraphs:
+        match = _P_INDEX.search(paragraph.xpath)
+        if match and not paragraph.is_boilerplate:
+            labels[int(match.group(1)) - 1] = 1
+    return labels
+
+
+def c4_keeps_line(line: str) -> bool:
+    """C4's line-level rules.
+
+    C4 also drops whole pages (any "lorem ipsum" or "{", fewer than 5 sentences, bad words);
+    those page rules are left out, since they judge pages, not lines.  A line with "{" is
+    dropped here instead of its page.
+    """
+    line = line.strip()
+    lower = line.lower()
+    return (
+        line.endswith(C4_END_MARKS)
+        and not line.endswith(C4_ELLIPSIS)
+        and len(line.split()) >= C4_MIN_WORDS
+        and "javascript" not in lower
+        and "{" not in line
+        and not any(policy in lower for policy in C4_POLICY_SUBSTRINGS)
+    )
+
+
+def c4_lines(lines: Sequence[str]) -> list[int]:
+    """C4's line rules on the dump: 1 for the lines they keep."""
+    return [int(c4_keeps_line(line)) for line in lines]
+
+
+LINE_PEERS: dict[str, Callable[[Sequence[str]], list[int]]] = {
+    "justext_lines": justext_lines,
+    "c4_lines": c4_lines,
+}
+
+PEER_NAMES = (*HTML_PEERS, *LINE_PEERS)
+
+
+# --- running the peers on a page ----------------------------------------------------------
+
+
+class PeerTimeout(Exception):
+    """A peer took longer than ``PEER_TIMEOUT_SECONDS`` on one page."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise ``PeerTimeout`` in the block after ``seconds`` (main thread only; Python code only)."""
+
+    def _raise(signum, frame):
+        raise PeerTimeout(f"no result after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _run_one(peer: Callable, argument, timeout: float):
+    """``(result, seconds, error message or None)`` of one peer on one page."""
+    start = time.perf_counter()
+    try:
+        with _time_limit(timeout):
+            result = peer(argument)
+        error = None
+    except Exception as exc:  # any peer failure is recorded per page, never fatal
+        result, error = None, f"{type(exc).__name__}: {exc}"[:300]
+    return result, time.perf_counter() - start, error
+
+
+def run_peers(page: dict, lines: Sequence[str], timeout: float = PEER_TIMEOUT_SECONDS) -> dict:
+    """The cache record of one page: every peer's text, line labels, seconds and errors."""
+    record = {"id": page["id"], "outputs": {}, "line_labels": {}, "seconds": {}, "errors": {}}
+    for name, peer in HTML_PEERS.items():
+        text, seconds, error = _run_one(peer, page["html"], timeout)
+        record["outputs"][name] = text or ""
+        record["seconds"][name] = round(seconds, 4)
+        if error:
+            record["errors"][name] = error
+    for name, peer in LINE_PEERS.items():
+        labels, seconds, error = _run_one(peer, lines, timeout)
+        labels = labels if labels is not None else [0] * len(lines)
+        record["line_labels"][name] = labels
+        record["outputs"][name] = "\n".join(line for line, keep in zip(lines, labels) if keep)
+        record["seconds"][name] = round(seconds, 4)
+        if error:
+            record["errors"][name] = error
+    return record
+
+
+def _run_peers_on_pair(pair: tuple[dict, list[str]]) -> dict:
+    return run_peers(*pair)
+
+
+# --- files and cache ----------------------------------------------------------------------
+
+
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line)
+
+
+def _stem(path: Path) -> str:
+    return path.name.split(".")[0]
+
+
+def pages_file_of(data_file: Path) -> Path:
+    """The pages file of a data file: ``lines-wcxb.jsonl.gz`` -> ``pages-wcxb.jsonl.gz``."""
+    data_file = Path(data_file)
+    return data_file.with_name(re.sub(r"^lines", "pages", data_file.name))
+
+
+def lines_file_of(pages_file: Path) -> Path:
+    pages_file = Path(pages_file)
+    return pages_file.with_name(re.sub(r"^pages", "lines", pages_file.name))
+
+
+def cache_path(data_file: Path) -> Path:
+    """Cache of a pages file (or of its lines file): ``benchmarks/cache/peers-pages-wcxb.jsonl.gz``."""
+    return CACHE_DIR / f"peers-{_stem(pages_file_of(data_file))}.jsonl.gz"
+
+
+def _page_line_pairs(pages_file: Path) -> Iterator[tuple[dict, list[str]]]:
+    """(page without its gold, dump lines) of every page; the two files list the same ids in order."""
+    for page, doc in zip(_read_jsonl(pages_file), _read_jsonl(lines_file_of(pages_file)), strict=True):
+        if page["id"] != doc["id"]:
+            raise ValueError(f"{pages_file} and its lines file disagree: {page['id']} vs {doc['id']}")
+        yield {"id": page["id"], "html": page["html"]}, doc["lines"]
+
+
+def build_cache(pages_file: Path, force: bool = False, workers: int = WORKERS) -> Path:
+    """Run all peers on every page of ``pages_file`` and write the cache (unless it exists)."""
+    path = cache_path(pages_file)
+    if path.exists() and not force:
+        log.info("%s exists, not recomputed (use --force)", path)
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with gzip.open(partial, "wt", encoding="utf-8") as out, Pool(workers, maxtasksperchild=200) as pool:
+        for n, record in enumerate(pool.imap(_run_peers_on_pair, _page_line_pairs(pages_file), CHUNK_SIZE), 1):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if n % 100 == 0:
+                log.info("%s: %d pages", pages_file.name, n)
+    partial.replace(path)  # a cache file exists only once it is complete
+    return path
+
+
+def load_peer_outputs(data_file: str | Path) -> dict[str, dict]:
+    """Cached peer records by page id, for a pages file or its lines file (build it first)."""
+    path = cache_path(Path(data_file))
+    if not path.exists():
+        raise FileNotFoundError(f"{path} missing: run `python benchmarks/peers.py --data-dir <data folder>` first")
+    return {record["id"]: record for record in _read_jsonl(path)}
+
+
+# --- summaries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerTiming:
+    """Pages, failures and speed of one peer on one pages file."""
+
+    pages: int
+    failures: int
+    total_seconds: float
+    median_seconds: float
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.total_seconds if self.total_seconds else 0.0
+
+
+def peer_timings(records: dict[str, dict]) -> dict[str, PeerTiming]:
+    """Per peer: pages processed, failures (crash or timeout), total and median seconds per page."""
+    timings = {}
+    for name in PEER_NAMES:
+        seconds = [r["seconds"][name] for r in records.values() if name in r["seconds"]]
+        failures = sum(name in r.get("errors", {}) for r in records.values())
+        timings[name] = PeerTiming(len(seconds), failures, sum(seconds), statistics.median(seconds) if seconds else 0.0)
+    return timings
+
+
+def _format_timings(title: str, timings: dict[str, PeerTiming]) -> str:
+    rows = [f"{title}", f"{'peer':<24} {'pages':>6} {'failed':>6} {'total s':>9} {'median s':>9} {'pages/s':>8}"]
+    for name, t in timings.items():
+        rows.append(
+            f"{name:<24} {t.pages:>6} {t.failures:>6} {t.total_seconds:>9.1f} {t.median_seconds:>9.4f} {t.pages_per_second:>8.1f}"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, required=True, help="folder with pages*.jsonl.gz and lines*.jsonl.gz")
+    parser.add_argument("--force", action="store_true", help="recompute caches that exist")
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+
+    for name in PAGES_FILES:
+        pages_file = args.data_dir / name
+        build_cache(pages_file, force=args.force, workers=args.workers)
+        records = load_peer_outputs(pages_file)
+        print(_format_timings(f"\n{name}: {len(records)} pages", peer_timings(records)))
+
+
+if __name__ == "__main__":
+    main()
