@@ -262,7 +262,8 @@ def _order_preserving_chain(matches: list[_Match], gold_size: int) -> list[_Matc
     positions that covers the most tokens.
 
     Ties go to the predecessor latest in the dump, so of two equal copies (``<title>`` and
-    ``<h1>``) the one next to the following content wins.  ``matches`` must be sorted by line.
+    ``<h1>``) the one next to the following content wins; of two equal whole chains (the page
+    holds the text twice) the one that ends first wins.  ``matches`` must be sorted by line.
     """
     if not matches:
         return []
@@ -282,7 +283,9 @@ def _order_preserving_chain(matches: list[_Match], gold_size: int) -> list[_Matc
         for k in range(i, j):
             best_end.update(matches[k].end, (score[k], matches[k].line, k))
         i = j
-    k = max(range(len(matches)), key=lambda m: (score[m], matches[m].line))
+    # Of equal chains the first wins: a page's hidden or repeated copy of the whole text
+    # comes after the visible one.
+    k = max(range(len(matches)), key=lambda m: (score[m], -matches[m].line))
     chain = []
     while k >= 0:
         chain.append(matches[k])
