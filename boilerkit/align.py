@@ -77,6 +77,9 @@ WALK_PARTIAL_MIN_SHARE = 0.5
 WALK_MAX_GOLD_SKIP = 0
 """Unused gold tokens the walk may step over to reach the next line's words (tuned)."""
 
+WALK_MAX_MISSES = int(__import__("os").environ.get("WMM", "3"))
+"""The walk steps over this many non-matching lines in a row (menus between a list's items)."""
+
 OFFSET_TOLERANCE_MIN = 3
 """3-gram matches within this many tokens of the winning offset count as one passage; it
 absorbs a footnote marker or a dropped word (tuned)."""
@@ -395,16 +398,17 @@ def _walk_from_content(
             start, end = placed[anchor]
             pointer = end if forward else start
             line = anchor + step
-            while 0 <= line < n_lines and line not in placed:
+            misses = 0
+            while 0 <= line < n_lines and line not in placed and misses < WALK_MAX_MISSES:
                 tokens = line_tokens[line]
                 if tokens:
-                    if not walkable[line]:
-                        break
-                    new_pointer = _walk_match(tokens, gold, pointer, forward)
+                    new_pointer = _walk_match(tokens, gold, pointer, forward) if walkable[line] else None
                     if new_pointer is None:
-                        break
-                    placed[line] = (min(pointer, new_pointer), max(pointer, new_pointer))
-                    pointer = new_pointer
+                        misses += 1
+                    else:
+                        placed[line] = (min(pointer, new_pointer), max(pointer, new_pointer))
+                        pointer = new_pointer
+                        misses = 0
                 line += step
 
 

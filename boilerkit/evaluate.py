@@ -122,10 +122,19 @@ class Evaluation:
 
     overall: Scores
     groups: dict[str, dict[str, Scores]]
+    # (threshold, line counts, character counts) at other thresholds, when computed
+    curve: list[tuple[float, Counts, Counts]] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
             "overall": self.overall.as_dict(),
+            **(
+                {"threshold_curve": [
+                    {"threshold": t, "lines": lines.as_dict(), "chars": chars.as_dict()} for t, lines, chars in self.curve
+                ]}
+                if self.curve
+                else {}
+            ),
             **{
                 field_name: {value: scores.as_dict() for value, scores in sorted(by_value.items())}
                 for field_name, by_value in self.groups.items()
@@ -136,7 +145,7 @@ class Evaluation:
 GROUP_FIELDS = ("dataset", "page_type")
 
 
-def evaluate_pages(pages: Iterable[tuple[dict, Sequence]]) -> Evaluation:
+def evaluate_pages(pages: Iterable[tuple[dict, Sequence]], group_fields: Sequence[str] = GROUP_FIELDS) -> Evaluation:
     """Scores of ``(document, predicted labels)`` pairs, overall and per group field.
 
     Each document is a labelled-dump record (``lines``, ``labels`` and, where present,
@@ -147,9 +156,35 @@ def evaluate_pages(pages: Iterable[tuple[dict, Sequence]]) -> Evaluation:
     for doc, y_pred in pages:
         page = score_page(doc["lines"], doc["labels"], y_pred)
         overall = overall + page
-        for field_name in GROUP_FIELDS:
+        for field_name in group_fields:
             value = doc.get(field_name)
             if value is not None:
                 by_value = groups.setdefault(field_name, {})
                 by_value[str(value)] = by_value.get(str(value), Scores()) + page
     return Evaluation(overall=overall, groups=groups)
+
+
+CURVE_THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 0.91, 0.1))
+
+
+def threshold_curve(documents: Sequence[dict], scores: Sequence[np.ndarray], thresholds=CURVE_THRESHOLDS):
+    """Line and character counts at each threshold: how precision and recall move with it."""
+    y = np.concatenate([np.asarray(doc["labels"], dtype=bool) for doc in documents]) if documents else np.zeros(0)
+    p = np.concatenate(scores) if documents else np.zeros(0)
+    w = np.concatenate([char_weights(doc["lines"]) for doc in documents]) if documents else np.zeros(0)
+    return [(float(t), confusion(y, p >= t), confusion(y, p >= t, w)) for t in thresholds]
+
+
+def evaluate(paths: Sequence, model, threshold: float | None = None) -> Evaluation:
+    """Score ``model`` on labelled dumps (files, globs, directories): overall, per
+    ``dataset`` and ``page_type``, and along a range of thresholds."""
+    from .io import iter_labelled
+
+    documents, scores, labels = [], [], []
+    for doc in iter_labelled(paths):
+        doc_labels, doc_scores = model.label_lines(doc["lines"], threshold)
+        documents.append(doc)
+        labels.append(doc_labels)
+        scores.append(doc_scores)
+    result = evaluate_pages(zip(documents, labels))
+    return Evaluation(result.overall, result.groups, threshold_curve(documents, scores))

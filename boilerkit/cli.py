@@ -1,0 +1,230 @@
+"""The ``boilerkit`` command: thin wrappers over the library functions of the same names.
+
+Each command parses its arguments, calls one library function, and formats the result.
+Every expected failure (bad input, unusable model) becomes one line on stderr and a
+non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .apply import apply as apply_model
+from .evaluate import Evaluation, Scores, evaluate as evaluate_model
+from .io import InputError
+from .model import ModelError, load_model, save_model, train as train_model
+
+app = typer.Typer(
+    help="Remove boilerplate from plain-text web page dumps, line by line.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_ERROR = 1
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    tsv = "tsv"
+    jsonl = "jsonl"
+
+
+def fail(message: str) -> None:
+    typer.echo(f"boilerkit: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("boilerkit: %(message)s"))
+    logger = logging.getLogger("boilerkit")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"boilerkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say more on stderr.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors on stderr.")] = False,
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = None,
+) -> None:
+    _setup_logging(verbose, quiet)
+
+
+def _load(model: Optional[Path]):
+    try:
+        return load_model(model)
+    except ModelError as error:
+        fail(str(error))
+
+
+ModelOption = Annotated[
+    Optional[Path], typer.Option("--model", "-m", help="A saved model (default: the bundled model).")
+]
+ThresholdOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--threshold",
+        "-t",
+        min=0.0,
+        max=1.0,
+        help="Keep lines whose content probability is at least this (default: the model's). "
+        "Lower keeps more (recall), higher keeps less (precision).",
+    ),
+]
+
+
+# ------------------------------------------------------------------------------- train
+
+
+@app.command()
+def train(
+    data: Annotated[list[str], typer.Argument(help="Labelled dumps: JSONL(.gz) or TSV files, globs, directories.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.joblib).")],
+    cv: Annotated[int, typer.Option(help="Grouped k-fold cross-validation by document first (0: none).")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed of the folds and the classifier.")] = 0,
+    threshold: Annotated[
+        Optional[float], typer.Option(min=0.0, max=1.0, help="Decision threshold (default: tuned by --cv, else 0.5).")
+    ] = None,
+    max_iter: Annotated[int, typer.Option(help="Boosting rounds of the classifier.")] = 300,
+) -> None:
+    """Train a model on labelled dumps and save it (with its card as JSON beside it)."""
+    if cv == 1 or cv < 0:
+        fail("--cv must be 0 (none) or at least 2")
+    try:
+        model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter)
+    except (InputError, ValueError) as error:
+        fail(str(error))
+    path = save_model(model, output)
+    metrics = model.card_.get("cross_validation")
+    if metrics:
+        typer.echo(f"grouped {cv}-fold cross-validation (threshold {model.threshold:.3f}):")
+        typer.echo(format_table(metrics_rows(metrics)))
+    typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
+
+
+# ---------------------------------------------------------------------------- evaluate
+
+
+def _scores_row(name: str, scores: dict) -> list[str]:
+    chars, lines = scores["chars"], scores["lines"]
+    return [
+        name,
+        str(scores["pages"]),
+        f"{chars['precision']:.3f}",
+        f"{chars['recall']:.3f}",
+        f"{chars['f1']:.3f}",
+        f"{lines['precision']:.3f}",
+        f"{lines['recall']:.3f}",
+        f"{lines['f1']:.3f}",
+        f"{scores['page_f1_mean']:.3f}",
+    ]
+
+
+HEADER = ["set", "pages", "char P", "char R", "char F1", "line P", "line R", "line F1", "page F1"]
+
+
+def metrics_rows(metrics: dict) -> list[list[str]]:
+    rows = [HEADER, _scores_row("all", metrics["overall"])]
+    for group in ("source", "dataset", "page_type"):
+        for name, scores in metrics.get(group, {}).items():
+            rows.append(_scores_row(f"{group}={name}", scores))
+    return rows
+
+
+def format_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+        for row in rows
+    )
+
+
+def format_evaluation(result: Evaluation) -> str:
+    counts = result.overall.lines
+    chars = result.overall.chars
+    parts = [
+        format_table(metrics_rows(result.as_dict())),
+        "",
+        "confusion (content = positive):   lines: "
+        f"TP {counts.tp:.0f}  FP {counts.fp:.0f}  FN {counts.fn:.0f}  TN {counts.tn:.0f}   "
+        f"chars: TP {chars.tp:.0f}  FP {chars.fp:.0f}  FN {chars.fn:.0f}  TN {chars.tn:.0f}",
+    ]
+    if result.curve:
+        rows = [["threshold", "char P", "char R", "char F1", "line P", "line R", "line F1"]]
+        for t, lines, chars in result.curve:
+            rows.append([f"{t:.2f}"] + [f"{v:.3f}" for v in (chars.precision, chars.recall, chars.f1,
+                                                               lines.precision, lines.recall, lines.f1)])
+        parts += ["", "how precision and recall move with the threshold:", format_table(rows)]
+    return "\n".join(parts)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[list[str], typer.Argument(help="Labelled dumps: JSONL(.gz) or TSV files, globs, directories.")],
+    model: ModelOption = None,
+    threshold: ThresholdOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """Score a model on labelled dumps: precision, recall and F1 of the content class."""
+    loaded = _load(model)
+    try:
+        result = evaluate_model(data, loaded, threshold)
+    except InputError as error:
+        fail(str(error))
+    if as_json:
+        typer.echo(json.dumps({"threshold": threshold if threshold is not None else loaded.threshold,
+                               **result.as_dict()}, indent=2))
+    else:
+        typer.echo(format_evaluation(result))
+
+
+# ------------------------------------------------------------------------------- apply
+
+
+@app.command()
+def apply(
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Dumps: text files, directories, - for stdin, JSONL(.gz) with a text or lines field."),
+    ],
+    model: ModelOption = None,
+    threshold: ThresholdOption = None,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="text: content lines; tsv: label, probability, line; jsonl: records."),
+    ] = OutputFormat.text,
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file (- for stdout).")] = "-",
+) -> None:
+    """Label every line of the inputs and write the content (or every line with its score)."""
+    loaded = _load(model)
+    try:
+        summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, output=output)
+    except InputError as error:
+        fail(str(error))
+    logging.getLogger("boilerkit").debug(
+        "%d documents, %d lines, %d content lines", summary.documents, summary.lines, summary.content_lines
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,622 @@
+"""Line features: one row of numbers per line, computed over whole batches with numpy.
+
+The model's input is a flat sequence of lines that knows which document each line belongs
+to (see :func:`as_rows`): a 2-D object array with a document key and the line, or simply a
+1-D list of lines, taken as one document.  Context (neighbouring lines, position, the
+document's statistics) is computed inside each document and carried in the row, so rows out
+== rows in and grouped cross-validation works unchanged.
+
+Features form a registry (:data:`FEATURES`): name -> function of a :class:`Batch`
+returning one column.  ``get_feature_names_out()`` is the registry's keys, so names and
+columns cannot drift apart, and a new feature is one function plus one entry.
+
+How the per-line counts are vectorised: all (stripped) lines of a batch are joined into one
+string and decoded to an array of code points; a lookup table gives each code point its
+character classes, and cumulative sums give the count of every class in every line in O(1)
+per line.  Python touches each line only through C-implemented ``str`` methods
+(``strip``, ``len``, ``hash``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property, lru_cache
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+# ------------------------------------------------------------------ character classes
+# Characters that end a sentence (and closing quotes after one).  Used by C4's line rule
+# and by jusText's notion of "good" text; the line end is the strongest single cue.
+TERMINAL_PUNCTUATION = ".!?…。！？"
+CLOSING_QUOTES = "\"'”’»)]"
+# Bullets and list markers that converters (inscriptis, lynx, html2text) put before items.
+BULLETS = "*•·◦▪▫‣⁃-–—>»›+o■□●○◆◇►▸"
+# Separators between items of a menu or a breadcrumb trail.
+SEPARATORS = "|/»›·•>:–—"
+
+ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA = (1 << i for i in range(8))
+_TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; others are classed as symbols
+
+
+@lru_cache(maxsize=1)
+def char_class_table() -> np.ndarray:
+    """Bit flags of every BMP code point, built once (about 0.1 s) and cached."""
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    for code in range(_TABLE_SIZE):
+        char = chr(code)
+        category = unicodedata.category(char)
+        flags = 0
+        if char.isalpha():
+            flags |= ALPHA
+            if char.isupper() or category == "Lt":
+                flags |= UPPER
+        elif char.isdigit():
+            flags |= DIGIT
+        elif char.isspace():
+            flags |= SPACE
+        elif category[0] in "PS":
+            flags |= PUNCT
+        table[code] = flags
+    for char in TERMINAL_PUNCTUATION:
+        table[ord(char)] |= TERMINAL
+    for char in SEPARATORS:
+        table[ord(char)] |= SEPARATOR
+    table[ord(",")] |= COMMA
+    table[ord("\n")] = SPACE
+    return table
+
+
+def _set_of(chars: str) -> np.ndarray:
+    return np.array(sorted(map(ord, chars)), dtype=np.uint32)
+
+
+_BULLETS = _set_of(BULLETS)
+_CLOSING = _set_of(CLOSING_QUOTES)
+_TERMINAL = _set_of(TERMINAL_PUNCTUATION)
+_DASHES = _set_of("-–—|")
+
+# ------------------------------------------------------------------------ input shape
+
+
+def as_rows(documents: Iterable[Sequence[str]]) -> np.ndarray:
+    """The model's input for several documents: an ``(n_lines, 2)`` object array of
+    ``(document index, line)`` rows, in order."""
+    keys: list[int] = []
+    lines: list[str] = []
+    for index, doc_lines in enumerate(documents):
+        keys.extend([index] * len(doc_lines))
+        lines.extend(doc_lines)
+    rows = np.empty((len(lines), 2), dtype=object)
+    rows[:, 0] = keys
+    rows[:, 1] = lines
+    return rows
+
+
+def split_rows(X) -> tuple[np.ndarray, list[str]]:
+    """Document ids (0, 1, ... by run of equal keys) and lines of the model's input.
+
+    A 1-D sequence of strings is one document; a 2-D ``(n, 2)`` array holds a document key
+    and a line per row, and each run of equal keys is one document.
+    """
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of lines, got a single string: split it into lines first")
+    array = np.asarray(X, dtype=object)
+    if array.ndim == 1:
+        return np.zeros(len(array), dtype=np.int64), [str(line) for line in array]
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ValueError(f"expected lines or (document, line) rows, got an array of shape {array.shape}")
+    keys = array[:, 0]
+    new_doc = np.ones(len(keys), dtype=bool)
+    if len(keys) > 1:
+        new_doc[1:] = keys[1:] != keys[:-1]
+    return np.cumsum(new_doc) - 1, [str(line) for line in array[:, 1]]
+
+
+# ------------------------------------------------------------------------------ batch
+
+
+class Batch:
+    """The lines of a batch of documents with the arrays every feature is built from.
+
+    Arrays are computed once, on first use (``cached_property``), so a feature costs only
+    what it adds.
+    """
+
+    def __init__(self, doc_ids: np.ndarray, lines: list[str]):
+        self.doc = np.asarray(doc_ids, dtype=np.int64)
+        self.raw = lines
+        self.stripped = [line.strip() for line in lines]
+        self.n = len(lines)
+        self._class_counts: dict[int, np.ndarray] = {}
+        self._features: dict[str, np.ndarray] = {}
+
+    # --- per-line character arrays
+    @cached_property
+    def n_chars(self) -> np.ndarray:
+        return np.fromiter(map(len, self.stripped), dtype=np.int64, count=self.n)
+
+    @cached_property
+    def _bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        # +1: the joined text has a "\n" before every line, which also marks word starts.
+        ends = np.cumsum(self.n_chars + 1)
+        return ends - self.n_chars, ends
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        text = "\n" + "\n".join(self.stripped) if self.n else ""
+        return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+    @cached_property
+    def flags(self) -> np.ndarray:
+        codes = self.codes
+        return char_class_table()[np.minimum(codes, _TABLE_SIZE - 1)]
+
+    def count(self, mask: np.ndarray) -> np.ndarray:
+        """How many positions of ``mask`` (over the joined text) fall in each line."""
+        if self.n == 0:
+            return np.zeros(0, dtype=np.int64)
+        # Each segment is the "\n" before a line plus the line, so no segment is empty
+        # (reduceat would misreport empty ones); the "\n" itself is then taken off.
+        segments = self._bounds[0] - 1
+        mask = mask.view(np.uint8) if mask.dtype == bool else mask
+        return np.add.reduceat(mask, segments, dtype=np.int64) - mask[segments]
+
+    def count_class(self, flag: int) -> np.ndarray:
+        if flag not in self._class_counts:
+            self._class_counts[flag] = self.count((self.flags & flag) != 0)
+        return self._class_counts[flag]
+
+    def feature(self, name: str) -> np.ndarray:
+        """The column of feature ``name``, computed once per batch (context features reuse
+        the line features of the neighbours)."""
+        if name not in self._features:
+            self._features[name] = np.asarray(FEATURES[name](self), dtype=np.float64)
+        return self._features[name]
+
+    @cached_property
+    def word_starts(self) -> np.ndarray:
+        not_space = (self.flags & SPACE) == 0
+        starts = np.zeros_like(not_space)
+        starts[1:] = not_space[1:] & ~not_space[:-1]
+        return starts
+
+    @cached_property
+    def n_words(self) -> np.ndarray:
+        return self.count(self.word_starts)
+
+    def _char_at(self, offsets: np.ndarray) -> np.ndarray:
+        """Code point at ``offsets`` into each line (0 for empty lines)."""
+        starts, _ = self._bounds
+        nonempty = self.n_chars > 0
+        out = np.zeros(self.n, dtype=np.uint32)
+        out[nonempty] = self.codes[(starts + offsets)[nonempty]]
+        return out
+
+    @cached_property
+    def first_char(self) -> np.ndarray:
+        return self._char_at(np.zeros(self.n, dtype=np.int64))
+
+    @cached_property
+    def last_char(self) -> np.ndarray:
+        return self._char_at(self.n_chars - 1)
+
+    @cached_property
+    def second_last_char(self) -> np.ndarray:
+        return self._char_at(np.maximum(self.n_chars - 2, 0))
+
+    def flags_of(self, codes: np.ndarray) -> np.ndarray:
+        return char_class_table()[np.minimum(codes, _TABLE_SIZE - 1)]
+
+    @cached_property
+    def ends_terminal(self) -> np.ndarray:
+        """Ends a sentence: terminal punctuation, possibly followed by a closing quote."""
+        last, before = self.last_char, self.second_last_char
+        closing = np.isin(last, _CLOSING) & np.isin(before, _TERMINAL)
+        return (np.isin(last, _TERMINAL) | closing).astype(np.float64)
+
+    # --- document structure
+    @cached_property
+    def doc_start(self) -> np.ndarray:
+        """Index of the first line of each line's document."""
+        is_start = np.ones(self.n, dtype=bool)
+        is_start[1:] = self.doc[1:] != self.doc[:-1]
+        return np.maximum.accumulate(np.where(is_start, np.arange(self.n), 0))
+
+    @cached_property
+    def doc_end(self) -> np.ndarray:
+        """Index one past the last line of each line's document."""
+        is_end = np.ones(self.n, dtype=bool)
+        is_end[:-1] = self.doc[1:] != self.doc[:-1]
+        positions = np.where(is_end, np.arange(1, self.n + 1), self.n + 1)
+        return np.minimum.accumulate(positions[::-1])[::-1]
+
+    @cached_property
+    def position(self) -> np.ndarray:
+        return np.arange(self.n) - self.doc_start
+
+    @cached_property
+    def doc_n_lines(self) -> np.ndarray:
+        return self.doc_end - self.doc_start
+
+    def doc_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over each line's document, broadcast to its lines."""
+        cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+        return cumulative[self.doc_end] - cumulative[self.doc_start]
+
+    def doc_max(self, values: np.ndarray) -> np.ndarray:
+        if self.n == 0:
+            return np.zeros(0)
+        starts = np.flatnonzero(np.r_[True, self.doc[1:] != self.doc[:-1]])
+        maxima = np.maximum.reduceat(values.astype(np.float64), starts)
+        return np.repeat(maxima, np.diff(np.r_[starts, self.n]))
+
+    def window_sum(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
+        """Sum of ``values`` over lines ``i-before .. i+after`` inside each line's document."""
+        cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+        index = np.arange(self.n)
+        lo = np.maximum(index - before, self.doc_start)
+        hi = np.minimum(index + after + 1, self.doc_end)
+        return cumulative[hi] - cumulative[lo]
+
+    def window_mean(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
+        ones = np.ones(self.n)
+        return self.window_sum(values, before, after) / np.maximum(self.window_sum(ones, before, after), 1)
+
+    def shifted(self, values: np.ndarray, offset: int, missing: float = -1.0) -> np.ndarray:
+        """``values`` of the line ``offset`` lines away in the same document (``missing`` if none)."""
+        source = np.arange(self.n) + offset
+        inside = (source >= self.doc_start) & (source < self.doc_end)
+        out = np.full(self.n, missing, dtype=np.float64)
+        out[inside] = np.asarray(values, dtype=np.float64)[source[inside]]
+        return out
+
+    def run_length(self, keys: np.ndarray) -> np.ndarray:
+        """Length of the run of consecutive lines with equal ``keys`` that each line sits in."""
+        if self.n == 0:
+            return np.zeros(0)
+        new_run = np.ones(self.n, dtype=bool)
+        new_run[1:] = (keys[1:] != keys[:-1]) | (self.doc[1:] != self.doc[:-1])
+        run_id = np.cumsum(new_run) - 1
+        return np.bincount(run_id)[run_id].astype(np.float64)
+
+    def distance_to(self, mask: np.ndarray, direction: int, cap: int) -> np.ndarray:
+        """Lines to the nearest line with ``mask`` before (-1) or after (+1), within the document;
+        ``cap`` when there is none within ``cap`` lines."""
+        index = np.arange(self.n)
+        if direction < 0:
+            last = np.maximum.accumulate(np.where(mask, index, -1)) if self.n else index
+            # the nearest strictly before: look at the previous line's "last seen"
+            previous = np.r_[-1, last[:-1]] if self.n else last
+            found = previous >= self.doc_start
+            distance = np.where(found, index - previous, cap)
+        else:
+            upcoming = np.where(mask, index, self.n)[::-1]
+            nxt = np.minimum.accumulate(upcoming)[::-1] if self.n else index
+            following = np.r_[nxt[1:], self.n] if self.n else nxt
+            found = following < self.doc_end
+            distance = np.where(found, following - index, cap)
+        return np.minimum(distance, cap).astype(np.float64)
+
+    @cached_property
+    def repeats_in_doc(self) -> np.ndarray:
+        """How many other lines of the same document are identical to this one."""
+        if self.n == 0:
+            return np.zeros(0)
+        hashes = np.fromiter(map(hash, self.stripped), dtype=np.int64, count=self.n)
+        # One key per (document, text); a collision needs two 64-bit hashes to meet.
+        keys = hashes ^ (self.doc * np.int64(0x9E3779B97F4A7C15 - (1 << 64)))
+        _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        return (counts[inverse.ravel()] - 1).astype(np.float64)
+
+
+# ------------------------------------------------------------------- line features
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """Elementwise ratio that is 0 where the denominator is 0 (empty lines)."""
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
+
+
+def n_chars(b: Batch) -> np.ndarray:
+    return b.n_chars.astype(np.float64)
+
+
+def n_words(b: Batch) -> np.ndarray:
+    return b.n_words.astype(np.float64)
+
+
+def mean_word_len(b: Batch) -> np.ndarray:
+    return _ratio(b.n_chars - b.count_class(SPACE), b.n_words)
+
+
+def indent(b: Batch) -> np.ndarray:
+    return np.fromiter((len(line) - len(line.lstrip()) for line in b.raw), dtype=np.float64, count=b.n)
+
+
+def alpha_ratio(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(ALPHA), b.n_chars)
+
+
+def digit_ratio(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(DIGIT), b.n_chars)
+
+
+def punct_ratio(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(PUNCT), b.n_chars)
+
+
+def upper_ratio(b: Batch) -> np.ndarray:
+    """Share of the letters that are capitals (menus and headlines are Title Cased)."""
+    return _ratio(b.count_class(UPPER), b.count_class(ALPHA))
+
+
+def title_word_ratio(b: Batch) -> np.ndarray:
+    """Share of the words that start with a capital letter."""
+    return _ratio(b.count(b.word_starts & ((b.flags & UPPER) != 0)), b.n_words)
+
+
+def terminal_per_word(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(TERMINAL), b.n_words)
+
+
+def comma_per_word(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(COMMA), b.n_words)
+
+
+def separator_per_word(b: Batch) -> np.ndarray:
+    """Menu and breadcrumb separators (``|``, ``»``, ``/`` ...) per word."""
+    return _ratio(b.count_class(SEPARATOR), b.n_words)
+
+
+def ends_terminal(b: Batch) -> np.ndarray:
+    return b.ends_terminal
+
+
+def ends_dash(b: Batch) -> np.ndarray:
+    """Ends with a dash or bar: headline lists (" -"), "Previous |" links."""
+    return np.isin(b.last_char, _DASHES).astype(np.float64)
+
+
+def ends_colon(b: Batch) -> np.ndarray:
+    return (b.last_char == ord(":")).astype(np.float64)
+
+
+def ends_digit(b: Batch) -> np.ndarray:
+    return ((b.flags_of(b.last_char) & DIGIT) != 0).astype(np.float64)
+
+
+def starts_upper(b: Batch) -> np.ndarray:
+    return ((b.flags_of(b.first_char) & UPPER) != 0).astype(np.float64)
+
+
+def starts_lower(b: Batch) -> np.ndarray:
+    """Starts with a small letter: often the continuation of a wrapped sentence."""
+    flags = b.flags_of(b.first_char)
+    return (((flags & ALPHA) != 0) & ((flags & UPPER) == 0)).astype(np.float64)
+
+
+def starts_digit(b: Batch) -> np.ndarray:
+    return ((b.flags_of(b.first_char) & DIGIT) != 0).astype(np.float64)
+
+
+def starts_bullet(b: Batch) -> np.ndarray:
+    # "o" is a bullet only when followed by a space (inscriptis' third-level bullet).
+    return np.isin(b.first_char, _BULLETS).astype(np.float64)
+
+
+def has_link_text(b: Batch) -> np.ndarray:
+    """Contains a URL, an e-mail address or a domain name."""
+    return np.fromiter(
+        (("http" in s or "www." in s or "@" in s or ".com" in s) for s in b.stripped), dtype=np.float64, count=b.n
+    )
+
+
+def has_copyright(b: Batch) -> np.ndarray:
+    return np.fromiter(("©" in s or "(c)" in s or "Copyright" in s for s in b.stripped), dtype=np.float64, count=b.n)
+
+
+def repeats_in_doc(b: Batch) -> np.ndarray:
+    return b.repeats_in_doc
+
+
+# ---------------------------------------------------------------- context features
+# Lines are judged by their company: article text comes in runs of long, punctuated lines;
+# menus and headline lists in runs of short, similar ones.
+
+NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
+# Base features carried to the neighbours' columns (prev1_n_words, next2_ends_terminal ...).
+NEIGHBOUR_BASES = ("n_words", "ends_terminal", "title_word_ratio", "punct_ratio", "starts_bullet", "alpha_ratio")
+# Half-widths (in lines) of the windows whose means describe the neighbourhood.
+WINDOWS = (3, 10)
+# A "long line": at least this many words (a sentence or more; jusText's LENGTH_HIGH of 200
+# characters is about 35 words, C4 keeps lines of 3+ words; 15 separates prose from
+# headlines well on the training data).
+LONG_LINE_WORDS = 15
+DISTANCE_CAP = 50
+# Line features averaged over the windows (window3_n_words ...).
+WINDOW_BASES = ("n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio")
+
+
+def _neighbour_feature(base: str, offset: int) -> Callable[[Batch], np.ndarray]:
+    def feature(b: Batch) -> np.ndarray:
+        return b.shifted(b.feature(base), offset)
+
+    return feature
+
+
+def _window_feature(base: str, half_width: int) -> Callable[[Batch], np.ndarray]:
+    def feature(b: Batch) -> np.ndarray:
+        return b.window_mean(b.feature(base), half_width, half_width)
+
+    return feature
+
+
+def is_long(b: Batch) -> np.ndarray:
+    return (b.n_words >= LONG_LINE_WORDS).astype(np.float64)
+
+
+def lines_since_long(b: Batch) -> np.ndarray:
+    return b.distance_to(b.n_words >= LONG_LINE_WORDS, -1, DISTANCE_CAP)
+
+
+def lines_until_long(b: Batch) -> np.ndarray:
+    return b.distance_to(b.n_words >= LONG_LINE_WORDS, +1, DISTANCE_CAP)
+
+
+def run_same_end(b: Batch) -> np.ndarray:
+    """Length of the run of lines ending in the same character (headline lists ending " -")."""
+    return b.run_length(b.last_char)
+
+
+def run_same_start(b: Batch) -> np.ndarray:
+    """Length of the run of lines starting with the same character class (bullets, digits)."""
+    first = b.first_char.astype(np.int64)
+    # a bullet keys the run by itself, any other character by its class flags
+    return b.run_length(np.where(np.isin(first, _BULLETS), first + 256, b.flags_of(b.first_char)))
+
+
+def run_short(b: Batch) -> np.ndarray:
+    """Length of the run of lines that are all short (< 5 words) or all long."""
+    return b.run_length((b.n_words < 5).astype(np.int64))
+
+
+# ------------------------------------------------------------------ position features
+
+
+def position(b: Batch) -> np.ndarray:
+    return b.position.astype(np.float64)
+
+
+def lines_to_end(b: Batch) -> np.ndarray:
+    return (b.doc_n_lines - b.position - 1).astype(np.float64)
+
+
+def relative_position(b: Batch) -> np.ndarray:
+    return _ratio(b.position, b.doc_n_lines - 1)
+
+
+def chars_before_share(b: Batch) -> np.ndarray:
+    """Share of the document's characters that come before this line (where the text mass is)."""
+    chars = b.n_chars.astype(np.float64)
+    cumulative = np.concatenate(([0.0], np.cumsum(chars)))
+    return _ratio(cumulative[:-1] - cumulative[b.doc_start], b.doc_sum(chars))
+
+
+# ------------------------------------------------------------------ document features
+
+
+def doc_n_lines(b: Batch) -> np.ndarray:
+    return b.doc_n_lines.astype(np.float64)
+
+
+def doc_mean_words(b: Batch) -> np.ndarray:
+    return _ratio(b.doc_sum(b.n_words), b.doc_n_lines)
+
+
+def doc_long_share(b: Batch) -> np.ndarray:
+    return _ratio(b.doc_sum(is_long(b)), b.doc_n_lines)
+
+
+def doc_terminal_share(b: Batch) -> np.ndarray:
+    return _ratio(b.doc_sum(b.ends_terminal), b.doc_n_lines)
+
+
+def words_of_doc_max(b: Batch) -> np.ndarray:
+    """This line's words relative to the longest line of its document."""
+    return _ratio(b.n_words, b.doc_max(b.n_words))
+
+
+def words_share_of_doc(b: Batch) -> np.ndarray:
+    return _ratio(b.n_words, b.doc_sum(b.n_words))
+
+
+# -------------------------------------------------------------------------- registry
+
+LINE_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    f.__name__: f
+    for f in (
+        n_chars, n_words, mean_word_len, indent, alpha_ratio, digit_ratio, punct_ratio,
+        upper_ratio, title_word_ratio, terminal_per_word, comma_per_word, separator_per_word,
+        ends_terminal, ends_dash, ends_colon, ends_digit, starts_upper, starts_lower,
+        starts_digit, starts_bullet, has_link_text, has_copyright, repeats_in_doc, is_long,
+    )
+}  # fmt: skip
+
+CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    **{
+        f"{'prev' if offset < 0 else 'next'}{abs(offset)}_{base}": _neighbour_feature(base, offset)
+        for offset in NEIGHBOUR_OFFSETS
+        for base in NEIGHBOUR_BASES
+    },
+    **{
+        f"window{width}_{base}": _window_feature(base, width)
+        for width in WINDOWS
+        for base in WINDOW_BASES
+    },
+    **{f.__name__: f for f in (lines_since_long, lines_until_long, run_same_end, run_same_start, run_short)},
+}
+
+POSITION_FEATURES = {f.__name__: f for f in (position, lines_to_end, relative_position, chars_before_share)}
+
+DOCUMENT_FEATURES = {
+    f.__name__: f
+    for f in (doc_n_lines, doc_mean_words, doc_long_share, doc_terminal_share, words_of_doc_max, words_share_of_doc)
+}
+
+FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    **LINE_FEATURES,
+    **CONTEXT_FEATURES,
+    **POSITION_FEATURES,
+    **DOCUMENT_FEATURES,
+}
+
+
+def compute_features(X, names: Sequence[str] | None = None) -> np.ndarray:
+    """The feature matrix of the model's input ``X`` (see :func:`split_rows`)."""
+    names = list(FEATURES) if names is None else list(names)
+    batch = Batch(*split_rows(X))
+    matrix = np.empty((batch.n, len(names)), dtype=np.float32)
+    for column, name in enumerate(names):
+        matrix[:, column] = batch.feature(name)
+    return matrix
+
+
+class LineFeatures(TransformerMixin, BaseEstimator):
+    """scikit-learn transformer: lines (with their document keys) -> one feature row per line.
+
+    Parameters
+    ----------
+    features : list of str or None
+        Names from :data:`FEATURES` to compute, in this order; ``None`` means all of them.
+    """
+
+    def __init__(self, features=None):
+        self.features = features
+
+    def fit(self, X, y=None):
+        names = list(FEATURES) if self.features is None else list(self.features)
+        unknown = [name for name in names if name not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
+        self.feature_names_ = np.array(names, dtype=object)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "feature_names_")
+        return compute_features(X, self.feature_names_)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "feature_names_")
+        return self.feature_names_.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.requires_fit = True
+        return tags

@@ -1,0 +1,310 @@
+"""The model: one scikit-learn Pipeline (line features -> classifier with its threshold),
+its training, its model card, and saving and loading.
+
+A saved model is a plain joblib file holding a :class:`BoilerplateModel` (a ``Pipeline``),
+with its card both inside (``model.card_``) and beside it as JSON (``model.json``), so the
+card can be read, and versions checked, without unpickling anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+import json
+import logging
+import os
+import platform
+import time
+import warnings
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import InconsistentVersionWarning
+from sklearn.model_selection import FixedThresholdClassifier, GroupKFold
+from sklearn.pipeline import Pipeline
+
+from . import __version__
+from .evaluate import char_weights, confusion, evaluate_pages
+from .features import LineFeatures, as_rows
+from .io import expand_paths, iter_labelled, split_lines
+
+log = logging.getLogger(__name__)
+
+# Bumped when a saved model's layout changes in a way older code cannot read.
+MODEL_FORMAT = 1
+DEFAULT_THRESHOLD = 0.5
+# Thresholds tried when tuning on cross-validated probabilities.
+THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.025), 3)
+DEFAULT_MODEL_NAME = "default.joblib"
+
+
+class ModelError(RuntimeError):
+    """A model that cannot be used; the message says what to do."""
+
+
+class BoilerplateModel(Pipeline):
+    """A ``Pipeline`` of :class:`~boilerkit.features.LineFeatures` and a thresholded classifier.
+
+    ``predict`` / ``predict_proba`` take a list of lines (one document) or ``(document,
+    line)`` rows (see :func:`boilerkit.features.as_rows`); label 1 is content.
+    """
+
+    @property
+    def threshold(self) -> float:
+        return float(self.steps[-1][1].threshold)
+
+    def content_probability(self, X) -> np.ndarray:
+        """Probability that each line is content."""
+        if len(X) == 0:
+            return np.zeros(0)
+        return self.predict_proba(X)[:, 1]
+
+    def label_lines(self, X, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Labels (0/1) and content probabilities of the lines in ``X``."""
+        scores = self.content_probability(X)
+        cut = self.threshold if threshold is None else threshold
+        return (scores >= cut).astype(np.int8), scores
+
+    def clean(self, text: str, threshold: float | None = None) -> str:
+        """The content lines of ``text``, in order, joined by newlines."""
+        lines = split_lines(text)
+        labels, _ = self.label_lines(lines, threshold)
+        return "\n".join(line for line, label in zip(lines, labels) if label)
+
+
+def build_model(seed: int = 0, threshold: float = DEFAULT_THRESHOLD, max_iter: int = 300) -> BoilerplateModel:
+    """An unfitted model with boilerkit's default settings."""
+    classifier = HistGradientBoostingClassifier(
+        max_iter=max_iter,
+        learning_rate=0.1,
+        max_leaf_nodes=63,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        # A fixed number of rounds: early stopping would hold out a random 10% of *lines*,
+        # not documents, and make results depend on it.
+        early_stopping=False,
+        random_state=seed,
+    )
+    return BoilerplateModel(
+        [
+            ("features", LineFeatures()),
+            ("classifier", FixedThresholdClassifier(classifier, threshold=threshold, response_method="predict_proba")),
+        ]
+    )
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _data_summary(path: str, documents: list[dict]) -> dict:
+    n_lines = sum(len(doc["lines"]) for doc in documents)
+    return {
+        "path": os.path.basename(path) if path != "-" else "-",
+        "sha256": sha256_of(path) if os.path.isfile(path) else None,
+        "documents": len(documents),
+        "lines": n_lines,
+        "content_lines": sum(sum(doc["labels"]) for doc in documents),
+    }
+
+
+def load_training_data(paths: Sequence[str | os.PathLike]) -> tuple[list[dict], list[dict]]:
+    """Labelled documents of all ``paths`` (each tagged with its ``source`` file), and a
+    summary per file for the model card."""
+    documents, summaries = [], []
+    for path in expand_paths(paths):
+        started = time.perf_counter()
+        docs = [{**doc, "source": os.path.basename(path)} for doc in iter_labelled([path])]
+        log.info("read %s: %d documents in %.1f s", path, len(docs), time.perf_counter() - started)
+        documents.extend(docs)
+        summaries.append(_data_summary(path, docs))
+    if not documents:
+        raise ValueError("no labelled documents in the training data")
+    return documents, summaries
+
+
+def training_arrays(documents: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``X`` rows, labels ``y`` and document ``groups`` of labelled documents."""
+    X = as_rows(doc["lines"] for doc in documents)
+    y = np.concatenate([np.asarray(doc["labels"], dtype=np.int8) for doc in documents])
+    groups = X[:, 0].astype(np.int64)
+    return X, y, groups
+
+
+def cross_validated_probabilities(model, X, y, groups, folds: int, seed: int) -> np.ndarray:
+    """Out-of-fold content probabilities from grouped k-fold (no page in train and test)."""
+    probabilities = np.zeros(len(y))
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for fold, (train_index, test_index) in enumerate(splitter.split(X, y, groups), start=1):
+        started = time.perf_counter()
+        fitted = sklearn.base.clone(model).fit(X[train_index], y[train_index])
+        probabilities[test_index] = fitted.predict_proba(X[test_index])[:, 1]
+        log.info("cross-validation fold %d/%d: %.1f s", fold, folds, time.perf_counter() - started)
+    return probabilities
+
+
+def per_document(documents: Sequence[dict], values: np.ndarray) -> list[np.ndarray]:
+    bounds = np.cumsum([0] + [len(doc["lines"]) for doc in documents])
+    return [values[start:end] for start, end in zip(bounds[:-1], bounds[1:])]
+
+
+def best_threshold(documents: Sequence[dict], y, probabilities) -> float:
+    """The threshold with the best character-weighted F1 of the content class."""
+    weights = np.concatenate([char_weights(doc["lines"]) for doc in documents])
+    f1 = [confusion(y, probabilities >= t, weights).f1 for t in THRESHOLD_GRID]
+    return float(THRESHOLD_GRID[int(np.argmax(f1))])
+
+
+def train(
+    paths: Sequence[str | os.PathLike],
+    *,
+    cv: int = 0,
+    seed: int = 0,
+    threshold: float | None = None,
+    max_iter: int = 300,
+) -> BoilerplateModel:
+    """Train a model on labelled dumps.
+
+    With ``cv`` >= 2, grouped k-fold cross-validation by document gives out-of-fold
+    probabilities: they are scored (into the model card) and, unless ``threshold`` is given,
+    pick the threshold with the best character-weighted F1.  The final model is then fitted
+    on all the data.
+    """
+    documents, summaries = load_training_data(paths)
+    X, y, groups = training_arrays(documents)
+    log.info("training data: %d documents, %d lines, %.1f%% content", len(documents), len(y), 100 * y.mean())
+    model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)
+    metrics = None
+    if cv >= 2:
+        probabilities = cross_validated_probabilities(model, X, y, groups, cv, seed)
+        if threshold is None:
+            threshold = best_threshold(documents, y, probabilities)
+            log.info("threshold tuned on cross-validated probabilities: %.3f", threshold)
+        predictions = per_document(documents, (probabilities >= threshold).astype(np.int8))
+        evaluation = evaluate_pages(zip(documents, predictions), group_fields=("source", "dataset", "page_type"))
+        metrics = {"folds": cv, "grouped_by": "document", "seed": seed, **evaluation.as_dict()}
+    model.set_params(classifier__threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
+    started = time.perf_counter()
+    model.fit(X, y)
+    log.info("fitted the final model on all data in %.1f s", time.perf_counter() - started)
+    model.card_ = model_card(model, summaries, len(y), int(y.sum()), metrics, seed)
+    return model
+
+
+def model_card(model: BoilerplateModel, data: list[dict], n_lines: int, n_content: int, metrics, seed: int) -> dict:
+    return {
+        "model_format": MODEL_FORMAT,
+        "boilerkit_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "python_version": platform.python_version(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "threshold": model.threshold,
+        "seed": seed,
+        "classifier": type(model.steps[-1][1].estimator).__name__,
+        "classifier_params": {
+            k: v for k, v in model.steps[-1][1].estimator.get_params().items() if isinstance(v, (int, float, str, bool))
+        },
+        "feature_names": [str(name) for name in model[:-1].get_feature_names_out()],
+        "training_data": data,
+        "training_lines": n_lines,
+        "training_content_lines": n_content,
+        "cross_validation": metrics,
+    }
+
+
+# ------------------------------------------------------------------------ save and load
+
+
+def card_path(model_path: str | os.PathLike) -> Path:
+    return Path(model_path).with_suffix(".json")
+
+
+def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
+    """Write the model (joblib) and its card (JSON, with the joblib file's sha256) beside it."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    joblib.dump(model, tmp, compress=3)
+    os.replace(tmp, path)
+    card = {**getattr(model, "card_", {}), "model_file": path.name, "model_sha256": sha256_of(path)}
+    card_file = card_path(path)
+    card_file.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def default_model_path() -> Path:
+    """The bundled model: inside the installed package, or models/ of a source checkout."""
+    try:
+        bundled = importlib.resources.files("boilerkit.models") / DEFAULT_MODEL_NAME
+        if bundled.is_file():
+            return Path(str(bundled))
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
+
+
+def read_card(path: str | os.PathLike) -> dict | None:
+    file = card_path(path)
+    if not file.is_file():
+        return None
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ModelError(f"{file}: unreadable model card: {error}") from None
+
+
+def _minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split(".")[:2])
+
+
+def check_compatible(card: dict, path) -> None:
+    """Refuse, with what to do, a model from another model format or scikit-learn release."""
+    if card.get("model_format") != MODEL_FORMAT:
+        raise ModelError(
+            f"{path}: model format {card.get('model_format')} (boilerkit {card.get('boilerkit_version')}) "
+            f"cannot be read by boilerkit {__version__} (format {MODEL_FORMAT}): retrain it with "
+            f"`boilerkit train`, or install boilerkit=={card.get('boilerkit_version')}"
+        )
+    saved = card.get("sklearn_version", "?")
+    if _minor(saved) != _minor(sklearn.__version__):
+        raise ModelError(
+            f"{path}: saved with scikit-learn {saved}, this is scikit-learn {sklearn.__version__}: "
+            f"install scikit-learn=={saved} or retrain the model with `boilerkit train`"
+        )
+
+
+def load_model(path: str | os.PathLike | None = None) -> BoilerplateModel:
+    """Load a saved model, by default the bundled one.
+
+    A joblib file can run code when it is loaded: load only models from people you trust.
+    """
+    path = Path(path) if path is not None else default_model_path()
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    card = read_card(path)
+    if card is not None:
+        check_compatible(card, path)
+    with warnings.catch_warnings():
+        # Same minor release (checked above): patch releases keep the pickled layout.
+        warnings.simplefilter("ignore", InconsistentVersionWarning)
+        try:
+            model = joblib.load(path)
+        except Exception as error:  # unpickling errors come in every type
+            raise ModelError(f"{path}: not a loadable boilerkit model ({type(error).__name__}: {error})") from None
+    if not isinstance(model, BoilerplateModel):
+        raise ModelError(f"{path}: holds a {type(model).__name__}, not a boilerkit model")
+    if card is None:
+        check_compatible(getattr(model, "card_", {}), path)
+    return model

@@ -1,0 +1,152 @@
+"""The three commands, in-process with Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from boilerkit.cli import app
+from boilerkit.io import split_lines
+
+from .conftest import EXAMPLES, SAMPLE
+
+runner = CliRunner()
+NEWS = EXAMPLES / "news-dump.txt"
+
+
+def run(*args, input=None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+def test_train_saves_model_and_card_and_prints_cv(tmp_path):
+    out = tmp_path / "m.joblib"
+    result = run("train", SAMPLE, "-o", out, "--cv", "2", "--max-iter", "10")
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    assert "grouped 2-fold cross-validation" in result.output
+    card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["cross_validation"]["folds"] == 2
+    assert 0 < card["cross_validation"]["overall"]["chars"]["f1"] <= 1
+
+
+def test_train_with_a_glob_and_a_tsv(tmp_path):
+    out = tmp_path / "m.joblib"
+    result = run("train", str(EXAMPLES / "*.tsv"), SAMPLE, "-o", out, "--max-iter", "5")
+    assert result.exit_code == 0, result.output
+    card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [d["path"] for d in card["training_data"]] == ["news-dump.labelled.tsv", "sample.jsonl.gz"]
+
+
+def test_train_rejects_bad_data_with_one_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"lines": ["a"], "labels": [1]}\n{"lines": ["a"], "labels": [7]}\n', encoding="utf-8")
+    result = run("train", bad, "-o", tmp_path / "m.joblib")
+    assert result.exit_code != 0
+    assert result.output.strip() == f"boilerkit: error: {bad}:2: label 7 is not 0 or 1"
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_evaluate_prints_scores_and_groups(small_model_path):
+    result = run("evaluate", SAMPLE, "--model", small_model_path)
+    assert result.exit_code == 0, result.output
+    assert "char F1" in result.output and "dataset=wcxb" in result.output and "page_type=forum" in result.output
+    assert "TP" in result.output and "threshold" in result.output
+
+
+def test_evaluate_json(small_model_path):
+    result = run("evaluate", SAMPLE, "--model", small_model_path, "--json")
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    overall = scores["overall"]
+    assert set(overall) == {"pages", "lines", "chars", "page_f1_mean"}
+    assert overall["lines"]["tp"] + overall["lines"]["fn"] > 0
+    assert "scrapinghub" in scores["dataset"] and "article" in scores["page_type"]
+    assert len(scores["threshold_curve"]) >= 5
+
+
+def test_apply_text_prints_content_lines_in_order(small_model_path):
+    result = run("apply", NEWS, "--model", small_model_path, "--threshold", "0")
+    assert result.exit_code == 0, result.output
+    assert split_lines(result.stdout) == split_lines(NEWS.read_text(encoding="utf-8"))
+
+
+def test_apply_tsv_has_one_row_per_line(small_model_path):
+    result = run("apply", NEWS, "--model", small_model_path, "--format", "tsv")
+    lines = split_lines(NEWS.read_text(encoding="utf-8"))
+    rows = split_lines(result.stdout)
+    assert len(rows) == len(lines)
+    for row, line in zip(rows, lines):
+        label, probability, text = row.split("\t", 2)
+        assert label in {"0", "1"} and 0 <= float(probability) <= 1 and text == line
+
+
+def test_apply_jsonl_keeps_fields_and_adds_labels(small_model_path):
+    result = run("apply", EXAMPLES / "documents.jsonl", "-m", small_model_path, "-f", "jsonl")
+    assert result.exit_code == 0, result.output
+    first, second = map(json.loads, split_lines(result.stdout))
+    assert first["id"] == "news" and first["url"].startswith("https://")
+    assert len(first["labels"]) == len(first["scores"]) == len(split_lines(first["text"]))
+    assert first["content"] == "\n".join(
+        line for line, label in zip(split_lines(first["text"]), first["labels"]) if label
+    )
+    assert second["id"] == "recipe" and "content" not in second and len(second["labels"]) == len(second["lines"])
+
+
+def test_apply_reads_stdin(small_model_path):
+    text = NEWS.read_text(encoding="utf-8")
+    piped = run("apply", "-", "-m", small_model_path, input=text)
+    direct = run("apply", NEWS, "-m", small_model_path)
+    assert piped.exit_code == 0 and piped.stdout == direct.stdout
+
+
+def test_apply_writes_output_file(small_model_path, tmp_path):
+    out = tmp_path / "out.tsv"
+    result = run("apply", NEWS, "-m", small_model_path, "-f", "tsv", "-o", out)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert len(split_lines(out.read_text(encoding="utf-8"))) == len(split_lines(NEWS.read_text(encoding="utf-8")))
+
+
+def test_apply_refuses_to_overwrite_its_input(small_model_path, tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Some text.\n", encoding="utf-8")
+    result = run("apply", page, "-m", small_model_path, "-o", page)
+    assert result.exit_code != 0 and "refusing to overwrite" in result.output
+    assert page.read_text(encoding="utf-8") == "Some text.\n"
+
+
+def test_apply_bad_jsonl_leaves_no_output(small_model_path, tmp_path):
+    bad = tmp_path / "docs.jsonl"
+    bad.write_text('{"text": "ok"}\n{"text": \n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("apply", bad, "-m", small_model_path, "-f", "jsonl", "-o", out)
+    assert result.exit_code != 0
+    assert result.output.startswith(f"boilerkit: error: {bad}:2: invalid JSON")
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl"]
+
+
+@pytest.mark.parametrize("args", [["apply", "missing.txt"], ["evaluate", "missing.jsonl"]])
+def test_missing_input_is_one_line(small_model_path, args):
+    result = run(*args, "-m", small_model_path)
+    assert result.exit_code != 0
+    assert result.output.strip() == f"boilerkit: error: {args[1]}: no such file or directory"
+
+
+def test_unusable_model_is_one_line(tmp_path):
+    junk = tmp_path / "junk.joblib"
+    junk.write_bytes(b"junk")
+    result = run("apply", NEWS, "-m", junk)
+    assert result.exit_code != 0 and len(result.output.strip().splitlines()) == 1
+
+
+def test_bundled_model_keeps_the_article_and_drops_the_headlines():
+    result = run("apply", NEWS)
+    assert result.exit_code == 0, result.output
+    kept = split_lines(result.stdout)
+    lines = split_lines(NEWS.read_text(encoding="utf-8"))
+    article = [line for line in lines[1:9] if len(line.split()) > 3]
+    headlines = [line for line in lines if line.endswith(" -")]
+    assert all(line in kept for line in article)
+    assert not any(line in kept for line in headlines)

@@ -1,0 +1,133 @@
+"""The feature extractor: names match columns, edge cases, document independence, and the
+scikit-learn transformer contract."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from boilerkit.features import FEATURES, LineFeatures, as_rows, split_rows
+
+
+def fitted(**params) -> LineFeatures:
+    return LineFeatures(**params).fit(None)
+
+
+def column(lines, name):
+    features = fitted()
+    names = list(features.get_feature_names_out())
+    return features.transform(lines)[:, names.index(name)]
+
+
+def test_names_match_columns():
+    features = fitted()
+    matrix = features.transform(["A line.", "Another one here"])
+    assert matrix.shape == (2, len(features.get_feature_names_out()))
+    assert list(features.get_feature_names_out()) == list(FEATURES)
+
+
+def test_feature_subset_in_given_order():
+    features = fitted(features=["n_words", "n_chars"])
+    assert list(features.get_feature_names_out()) == ["n_words", "n_chars"]
+    np.testing.assert_array_equal(features.transform(["two words"]), [[2, 9]])
+
+
+def test_unknown_feature_is_refused():
+    with pytest.raises(ValueError, match="unknown feature"):
+        LineFeatures(features=["n_words", "shoe_size"]).fit(None)
+
+
+@pytest.mark.parametrize(
+    "name, lines, expected",
+    [
+        ("n_words", ["  two words  ", "", "one"], [2, 0, 1]),
+        ("n_chars", ["  ab  ", ""], [2, 0]),
+        ("indent", ["    * item", "flush"], [4, 0]),
+        ("ends_terminal", ["A sentence.", "A quote.”", "Menu", "Why?"], [1, 1, 0, 1]),
+        ("ends_dash", ["Headline one -", "Text."], [1, 0]),
+        ("starts_bullet", ["* item", "• item", "Text"], [1, 1, 0]),
+        ("upper_ratio", ["ABC", "abc", "", "123"], [1, 0, 0, 0]),
+        ("title_word_ratio", ["Two Words", "two Words"], [1, 0.5]),
+        ("repeats_in_doc", ["Home", "text", "Home", "Home"], [2, 0, 2, 2]),
+        ("position", ["a", "b", "c"], [0, 1, 2]),
+        ("lines_to_end", ["a", "b", "c"], [2, 1, 0]),
+        ("prev1_n_words", ["one", "two words", "x"], [-1, 1, 2]),
+        ("next1_n_words", ["one", "two words", "x"], [2, 1, -1]),
+    ],
+)
+def test_line_features(name, lines, expected):
+    np.testing.assert_allclose(column(lines, name), expected)
+
+
+def test_empty_and_whitespace_lines_never_divide_by_zero():
+    matrix = fitted().transform(["", "   ", "\t", "a"])
+    assert np.isfinite(matrix).all()
+
+
+def test_one_line_document():
+    matrix = fitted().transform(["Only one line here."])
+    assert matrix.shape[0] == 1 and np.isfinite(matrix).all()
+
+
+def test_no_lines():
+    assert fitted().transform(np.empty((0, 2), dtype=object)).shape == (0, len(FEATURES))
+
+
+def test_characters_outside_the_basic_plane():
+    matrix = fitted().transform(["emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "CJK 漢字 text."])
+    assert np.isfinite(matrix).all()
+
+
+DOCS = [
+    ["Menu", "Home | News | Sport", "A long line of article text that goes on for a while.", "Footer"],
+    ["Other page", "Its only text."],
+    ["Third", "", "   indented", "Last line -"],
+]
+
+
+def test_context_stays_inside_each_document():
+    features = fitted()
+    together = features.transform(as_rows(DOCS))
+    alone = np.vstack([features.transform(doc) for doc in DOCS])
+    np.testing.assert_array_equal(together, alone)
+
+
+def test_order_of_documents_does_not_change_a_lines_row():
+    features = fitted()
+    forward = features.transform(as_rows(DOCS))
+    backward = features.transform(as_rows(DOCS[::-1]))
+    sizes = [len(doc) for doc in DOCS]
+    first_doc_backward = backward[sum(sizes[1:]) :]
+    np.testing.assert_array_equal(forward[: sizes[0]], first_doc_backward)
+
+
+def test_adjacent_documents_with_distinct_keys_are_separate():
+    rows = np.array([["a", "x"], ["a", "y"], ["b", "z"]], dtype=object)
+    doc_ids, lines = split_rows(rows)
+    assert doc_ids.tolist() == [0, 0, 1] and lines == ["x", "y", "z"]
+
+
+def test_single_string_is_refused():
+    with pytest.raises(TypeError, match="single string"):
+        fitted().transform("not a list of lines")
+
+
+# --- scikit-learn contract
+
+
+def test_clone_and_get_params():
+    features = LineFeatures(features=["n_words"])
+    assert clone(features).get_params() == {"features": ["n_words"]}
+
+
+def test_fit_returns_self():
+    features = LineFeatures()
+    assert features.fit(["x"]) is features
+
+
+def test_transform_before_fit_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LineFeatures().transform(["x"])

@@ -1,0 +1,139 @@
+"""The model: one Pipeline, its scikit-learn contract, saving, loading and the model card."""
+
+from __future__ import annotations
+
+import json
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from boilerkit.features import as_rows
+from boilerkit.model import (
+    BoilerplateModel,
+    ModelError,
+    build_model,
+    card_path,
+    load_model,
+    save_model,
+    sha256_of,
+)
+
+LINES = [
+    "Home | News | Sport | Weather",
+    "Scientists said on Tuesday that the new telescope had found water vapour in the atmosphere of a distant planet.",
+    "The team, led by researchers in Chile, spent two years on the measurements.",
+    "Share",
+    "Related stories",
+]
+
+
+def test_saved_model_is_one_pipeline_of_features_and_classifier(small_model):
+    assert isinstance(small_model, Pipeline)
+    assert [name for name, _ in small_model.steps] == ["features", "classifier"]
+
+
+def test_predict_and_proba_on_a_list_of_lines(small_model):
+    labels = small_model.predict(LINES)
+    proba = small_model.predict_proba(LINES)
+    assert labels.shape == (len(LINES),) and set(labels) <= {0, 1}
+    assert proba.shape == (len(LINES), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(labels, (proba[:, 1] >= small_model.threshold).astype(int))
+
+
+def test_threshold_is_part_of_the_model(small_model):
+    model = clone(small_model).set_params(classifier__threshold=0.0)
+    assert model.get_params()["classifier__threshold"] == 0.0
+    fitted = small_model
+    everything = fitted.label_lines(LINES, threshold=0.0)[0]
+    nothing = fitted.label_lines(LINES, threshold=1.01)[0]
+    assert everything.all() and not nothing.any()
+
+
+def test_clean_returns_content_lines_in_order(small_model):
+    text = "\r\n".join(LINES)
+    labels = small_model.predict(LINES)
+    expected = "\n".join(line for line, label in zip(LINES, labels) if label)
+    assert small_model.clean(text) == expected
+
+
+def test_clean_of_empty_text(small_model):
+    assert small_model.clean("") == ""
+
+
+def test_joblib_round_trip_gives_identical_probabilities(small_model, tmp_path):
+    path = tmp_path / "m.joblib"
+    save_model(small_model, path)
+    plain = joblib.load(path)
+    assert isinstance(plain, BoilerplateModel)
+    rows = as_rows([LINES, LINES[::-1]])
+    np.testing.assert_array_equal(plain.predict_proba(rows), small_model.predict_proba(rows))
+
+
+def test_card_is_written_beside_the_model(small_model_path):
+    card = json.loads(card_path(small_model_path).read_text(encoding="utf-8"))
+    for key in ("boilerkit_version", "sklearn_version", "feature_names", "training_data", "threshold"):
+        assert key in card
+    assert card["model_sha256"] == sha256_of(small_model_path)
+    assert card["training_data"][0]["sha256"] and card["training_data"][0]["lines"] > 0
+    assert card["feature_names"] == list(load_model(small_model_path)[0].get_feature_names_out())
+
+
+def test_clone_of_unfitted_model_keeps_params():
+    model = build_model(seed=3, threshold=0.4)
+    params = clone(model).get_params()
+    assert params["classifier__threshold"] == 0.4
+    assert params["classifier__estimator__random_state"] == 3
+
+
+def test_fit_returns_self():
+    model = build_model(max_iter=2)
+    X = as_rows([LINES, LINES])
+    y = np.array([0, 1, 1, 0, 0] * 2)
+    assert model.fit(X, y) is model
+
+
+def _rewrite_card(path, **changes):
+    card_file = card_path(path)
+    card = json.loads(card_file.read_text(encoding="utf-8"))
+    card.update(changes)
+    card_file.write_text(json.dumps(card), encoding="utf-8")
+
+
+@pytest.fixture
+def model_copy(small_model, tmp_path):
+    return save_model(small_model, tmp_path / "copy.joblib")
+
+
+def test_model_from_another_sklearn_release_is_refused_with_advice(model_copy):
+    _rewrite_card(model_copy, sklearn_version="0.99.0")
+    with pytest.raises(ModelError, match=r"scikit-learn 0\.99\.0.*install scikit-learn==0\.99\.0 or retrain"):
+        load_model(model_copy)
+
+
+def test_model_of_another_format_is_refused_with_advice(model_copy):
+    _rewrite_card(model_copy, model_format=99)
+    with pytest.raises(ModelError, match="retrain it with `boilerkit train`"):
+        load_model(model_copy)
+
+
+def test_not_a_model_file(tmp_path):
+    path = tmp_path / "junk.joblib"
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(ModelError, match="not a loadable boilerkit model"):
+        load_model(path)
+
+
+def test_other_object_is_refused(tmp_path):
+    path = tmp_path / "dict.joblib"
+    joblib.dump({"a": 1}, path)
+    with pytest.raises(ModelError, match="holds a dict"):
+        load_model(path)
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ModelError, match="no such model file"):
+        load_model(tmp_path / "none.joblib")
