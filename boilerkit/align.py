@@ -77,9 +77,6 @@ WALK_PARTIAL_MIN_SHARE = 0.5
 WALK_MAX_GOLD_SKIP = 0
 """Unused gold tokens the walk may step over to reach the next line's words (tuned)."""
 
-WALK_MAX_MISSES = int(__import__("os").environ.get("WMM", "3"))
-"""The walk steps over this many non-matching lines in a row (menus between a list's items)."""
-
 OFFSET_TOLERANCE_MIN = 3
 """3-gram matches within this many tokens of the winning offset count as one passage; it
 absorbs a footnote marker or a dropped word (tuned)."""
@@ -389,7 +386,12 @@ def _walk_match(tokens: list[str], gold: _Gold, pointer: int, forward: bool) -> 
 def _walk_from_content(
     line_tokens: list[list[str]], placed: dict[int, tuple[int, int]], walkable: np.ndarray, gold: _Gold
 ) -> None:
-    """Extend ``placed`` (line -> gold start, end) outwards, line by line, in both directions."""
+    """Extend ``placed`` (line -> gold start, end) outwards, line by line, in both directions.
+
+    The walk steps over lines that do not match (a "Show all" link between list items, a
+    menu between two headings) and goes on until it reaches the next content line; only the
+    gold order, not the dump distance, keeps it local.
+    """
     n_lines = len(line_tokens)
     for forward in (True, False):
         anchors = sorted(placed, reverse=not forward)
@@ -398,17 +400,13 @@ def _walk_from_content(
             start, end = placed[anchor]
             pointer = end if forward else start
             line = anchor + step
-            misses = 0
-            while 0 <= line < n_lines and line not in placed and misses < WALK_MAX_MISSES:
+            while 0 <= line < n_lines and line not in placed:
                 tokens = line_tokens[line]
                 if tokens:
                     new_pointer = _walk_match(tokens, gold, pointer, forward) if walkable[line] else None
-                    if new_pointer is None:
-                        misses += 1
-                    else:
+                    if new_pointer is not None:
                         placed[line] = (min(pointer, new_pointer), max(pointer, new_pointer))
                         pointer = new_pointer
-                        misses = 0
                 line += step
 
 
