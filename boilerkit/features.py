@@ -118,7 +118,97 @@ def split_rows(X) -> tuple[np.ndarray, list[str]]:
 # ------------------------------------------------------------------------------ batch
 
 
-class Batch:
+class DocumentIndex:
+    """Which document each of ``n`` consecutive lines belongs to, and sums, windows, shifts
+    and runs of per-line values computed inside each document (never across two)."""
+
+    def __init__(self, doc_ids: np.ndarray):
+        self.doc = np.asarray(doc_ids, dtype=np.int64)
+        self.n = len(self.doc)
+
+    @cached_property
+    def doc_start(self) -> np.ndarray:
+        """Index of the first line of each line's document."""
+        is_start = np.ones(self.n, dtype=bool)
+        is_start[1:] = self.doc[1:] != self.doc[:-1]
+        return np.maximum.accumulate(np.where(is_start, np.arange(self.n), 0))
+
+    @cached_property
+    def doc_end(self) -> np.ndarray:
+        """Index one past the last line of each line's document."""
+        is_end = np.ones(self.n, dtype=bool)
+        is_end[:-1] = self.doc[1:] != self.doc[:-1]
+        positions = np.where(is_end, np.arange(1, self.n + 1), self.n + 1)
+        return np.minimum.accumulate(positions[::-1])[::-1]
+
+    @cached_property
+    def position(self) -> np.ndarray:
+        return np.arange(self.n) - self.doc_start
+
+    @cached_property
+    def doc_n_lines(self) -> np.ndarray:
+        return self.doc_end - self.doc_start
+
+    def doc_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over each line's document, broadcast to its lines."""
+        cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+        return cumulative[self.doc_end] - cumulative[self.doc_start]
+
+    def doc_max(self, values: np.ndarray) -> np.ndarray:
+        if self.n == 0:
+            return np.zeros(0)
+        starts = np.flatnonzero(np.r_[True, self.doc[1:] != self.doc[:-1]])
+        maxima = np.maximum.reduceat(values.astype(np.float64), starts)
+        return np.repeat(maxima, np.diff(np.r_[starts, self.n]))
+
+    def window_sum(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
+        """Sum of ``values`` over lines ``i-before .. i+after`` inside each line's document."""
+        cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
+        index = np.arange(self.n)
+        lo = np.maximum(index - before, self.doc_start)
+        hi = np.minimum(index + after + 1, self.doc_end)
+        return cumulative[hi] - cumulative[lo]
+
+    def window_mean(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
+        ones = np.ones(self.n)
+        return self.window_sum(values, before, after) / np.maximum(self.window_sum(ones, before, after), 1)
+
+    def shifted(self, values: np.ndarray, offset: int, missing: float = -1.0) -> np.ndarray:
+        """``values`` of the line ``offset`` lines away in the same document (``missing`` if none)."""
+        source = np.arange(self.n) + offset
+        inside = (source >= self.doc_start) & (source < self.doc_end)
+        out = np.full(self.n, missing, dtype=np.float64)
+        out[inside] = np.asarray(values, dtype=np.float64)[source[inside]]
+        return out
+
+    def run_length(self, keys: np.ndarray) -> np.ndarray:
+        """Length of the run of consecutive lines with equal ``keys`` that each line sits in."""
+        if self.n == 0:
+            return np.zeros(0)
+        new_run = np.ones(self.n, dtype=bool)
+        new_run[1:] = (keys[1:] != keys[:-1]) | (self.doc[1:] != self.doc[:-1])
+        run_id = np.cumsum(new_run) - 1
+        return np.bincount(run_id)[run_id].astype(np.float64)
+
+    def distance_to(self, mask: np.ndarray, direction: int, cap: int) -> np.ndarray:
+        """Lines to the nearest line with ``mask`` before (-1) or after (+1), within the document;
+        ``cap`` when there is none within ``cap`` lines."""
+        index = np.arange(self.n)
+        if direction < 0:
+            last = np.maximum.accumulate(np.where(mask, index, -1)) if self.n else index
+            # the nearest strictly before: look at the previous line's "last seen"
+            previous = np.r_[-1, last[:-1]] if self.n else last
+            found = previous >= self.doc_start
+            distance = np.where(found, index - previous, cap)
+        else:
+            upcoming = np.where(mask, index, self.n)[::-1]
+            nxt = np.minimum.accumulate(upcoming)[::-1] if self.n else index
+            following = np.r_[nxt[1:], self.n] if self.n else nxt
+            found = following < self.doc_end
+            distance = np.where(found, following - index, cap)
+        return np.minimum(distance, cap).astype(np.float64)
+
+class Batch(DocumentIndex):
     """The lines of a batch of documents with the arrays every feature is built from.
 
     Arrays are computed once, on first use (``cached_property``), so a feature costs only
@@ -126,10 +216,9 @@ class Batch:
     """
 
     def __init__(self, doc_ids: np.ndarray, lines: list[str]):
-        self.doc = np.asarray(doc_ids, dtype=np.int64)
+        super().__init__(doc_ids)
         self.raw = lines
         self.stripped = [line.strip() for line in lines]
-        self.n = len(lines)
         self._class_counts: dict[int, np.ndarray] = {}
         self._features: dict[str, np.ndarray] = {}
 
@@ -216,89 +305,6 @@ class Batch:
         last, before = self.last_char, self.second_last_char
         closing = np.isin(last, _CLOSING) & np.isin(before, _TERMINAL)
         return (np.isin(last, _TERMINAL) | closing).astype(np.float64)
-
-    # --- document structure
-    @cached_property
-    def doc_start(self) -> np.ndarray:
-        """Index of the first line of each line's document."""
-        is_start = np.ones(self.n, dtype=bool)
-        is_start[1:] = self.doc[1:] != self.doc[:-1]
-        return np.maximum.accumulate(np.where(is_start, np.arange(self.n), 0))
-
-    @cached_property
-    def doc_end(self) -> np.ndarray:
-        """Index one past the last line of each line's document."""
-        is_end = np.ones(self.n, dtype=bool)
-        is_end[:-1] = self.doc[1:] != self.doc[:-1]
-        positions = np.where(is_end, np.arange(1, self.n + 1), self.n + 1)
-        return np.minimum.accumulate(positions[::-1])[::-1]
-
-    @cached_property
-    def position(self) -> np.ndarray:
-        return np.arange(self.n) - self.doc_start
-
-    @cached_property
-    def doc_n_lines(self) -> np.ndarray:
-        return self.doc_end - self.doc_start
-
-    def doc_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` over each line's document, broadcast to its lines."""
-        cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
-        return cumulative[self.doc_end] - cumulative[self.doc_start]
-
-    def doc_max(self, values: np.ndarray) -> np.ndarray:
-        if self.n == 0:
-            return np.zeros(0)
-        starts = np.flatnonzero(np.r_[True, self.doc[1:] != self.doc[:-1]])
-        maxima = np.maximum.reduceat(values.astype(np.float64), starts)
-        return np.repeat(maxima, np.diff(np.r_[starts, self.n]))
-
-    def window_sum(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
-        """Sum of ``values`` over lines ``i-before .. i+after`` inside each line's document."""
-        cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
-        index = np.arange(self.n)
-        lo = np.maximum(index - before, self.doc_start)
-        hi = np.minimum(index + after + 1, self.doc_end)
-        return cumulative[hi] - cumulative[lo]
-
-    def window_mean(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
-        ones = np.ones(self.n)
-        return self.window_sum(values, before, after) / np.maximum(self.window_sum(ones, before, after), 1)
-
-    def shifted(self, values: np.ndarray, offset: int, missing: float = -1.0) -> np.ndarray:
-        """``values`` of the line ``offset`` lines away in the same document (``missing`` if none)."""
-        source = np.arange(self.n) + offset
-        inside = (source >= self.doc_start) & (source < self.doc_end)
-        out = np.full(self.n, missing, dtype=np.float64)
-        out[inside] = np.asarray(values, dtype=np.float64)[source[inside]]
-        return out
-
-    def run_length(self, keys: np.ndarray) -> np.ndarray:
-        """Length of the run of consecutive lines with equal ``keys`` that each line sits in."""
-        if self.n == 0:
-            return np.zeros(0)
-        new_run = np.ones(self.n, dtype=bool)
-        new_run[1:] = (keys[1:] != keys[:-1]) | (self.doc[1:] != self.doc[:-1])
-        run_id = np.cumsum(new_run) - 1
-        return np.bincount(run_id)[run_id].astype(np.float64)
-
-    def distance_to(self, mask: np.ndarray, direction: int, cap: int) -> np.ndarray:
-        """Lines to the nearest line with ``mask`` before (-1) or after (+1), within the document;
-        ``cap`` when there is none within ``cap`` lines."""
-        index = np.arange(self.n)
-        if direction < 0:
-            last = np.maximum.accumulate(np.where(mask, index, -1)) if self.n else index
-            # the nearest strictly before: look at the previous line's "last seen"
-            previous = np.r_[-1, last[:-1]] if self.n else last
-            found = previous >= self.doc_start
-            distance = np.where(found, index - previous, cap)
-        else:
-            upcoming = np.where(mask, index, self.n)[::-1]
-            nxt = np.minimum.accumulate(upcoming)[::-1] if self.n else index
-            following = np.r_[nxt[1:], self.n] if self.n else nxt
-            found = following < self.doc_end
-            distance = np.where(found, following - index, cap)
-        return np.minimum(distance, cap).astype(np.float64)
 
     @cached_property
     def repeats_in_doc(self) -> np.ndarray:

@@ -1,0 +1,133 @@
+"""A second pass over the sequence of line probabilities.
+
+A line's own features rarely decide it alone: a short line ("territory.", "Ingredients")
+is content inside an article and clutter inside a menu.  jusText handles this with a fixed
+context-sensitive revision of short and near-good blocks from their neighbours; here the
+revision is learned.  A first classifier gives every line a probability; a second one sees
+the line's features *and* the first pass's probabilities of its neighbourhood (previous and
+next lines, window means, distance to the nearest likely-content line, the document's
+share of content) and makes the final call.
+
+The first pass's probabilities used to train the second are out-of-fold (grouped by
+document), so the second classifier learns from probabilities as noisy as those it will
+see on new pages, not from the near-perfect ones of lines the first pass was trained on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.model_selection import GroupKFold
+from sklearn.utils.validation import check_is_fitted
+
+from .features import DocumentIndex
+
+# Half-widths (in lines) of the windows over first-pass probabilities.
+PROBABILITY_WINDOWS = (1, 2, 3, 5, 10, 25)
+PROBABILITY_OFFSETS = (-3, -2, -1, 1, 2, 3)
+# A line the first pass finds likely content; distances to such lines are features.
+LIKELY_CONTENT = 0.5
+DISTANCE_CAP = 50
+
+NEIGHBOURHOOD_NAMES = (
+    ["p1"]
+    + [f"p1_{'prev' if o < 0 else 'next'}{abs(o)}" for o in PROBABILITY_OFFSETS]
+    + [f"p1_window{w}" for w in PROBABILITY_WINDOWS]
+    + [f"p1_max_window{w}" for w in (1, 3)]
+    + ["p1_doc_mean", "p1_doc_max", "lines_since_likely", "lines_until_likely", "p1_before_mean", "p1_after_mean"]
+)
+
+
+def documents_from_positions(positions: np.ndarray) -> np.ndarray:
+    """Document ids recovered from a line-position column (0 starts a new document)."""
+    return np.cumsum(np.asarray(positions) == 0) - 1 if len(positions) else np.zeros(0, dtype=np.int64)
+
+
+def window_max(index: DocumentIndex, values: np.ndarray, half_width: int) -> np.ndarray:
+    result = values.copy()
+    for offset in range(1, half_width + 1):
+        result = np.maximum(result, index.shifted(values, offset, missing=0.0))
+        result = np.maximum(result, index.shifted(values, -offset, missing=0.0))
+    return result
+
+
+def neighbourhood(index: DocumentIndex, p1: np.ndarray) -> np.ndarray:
+    """Columns describing each line's first-pass probability and its neighbourhood's."""
+    n = index.n
+    ones = np.ones(n)
+    cumulative = np.concatenate(([0.0], np.cumsum(p1)))
+    lines = np.arange(n)
+    before_count = lines - index.doc_start
+    after_count = index.doc_end - lines - 1
+    before_mean = np.divide(cumulative[lines] - cumulative[index.doc_start], before_count,
+                            out=np.full(n, -1.0), where=before_count > 0)
+    after_mean = np.divide(cumulative[index.doc_end] - cumulative[lines + 1], after_count,
+                           out=np.full(n, -1.0), where=after_count > 0)
+    likely = p1 >= LIKELY_CONTENT
+    columns = (
+        [p1]
+        + [index.shifted(p1, offset) for offset in PROBABILITY_OFFSETS]
+        + [index.window_mean(p1, w, w) for w in PROBABILITY_WINDOWS]
+        + [window_max(index, p1, w) for w in (1, 3)]
+        + [
+            index.doc_sum(p1) / np.maximum(index.doc_sum(ones), 1),
+            index.doc_max(p1),
+            index.distance_to(likely, -1, DISTANCE_CAP),
+            index.distance_to(likely, +1, DISTANCE_CAP),
+            before_mean,
+            after_mean,
+        ]
+    )
+    return np.column_stack(columns) if n else np.zeros((0, len(NEIGHBOURHOOD_NAMES)))
+
+
+class SequenceStacker(ClassifierMixin, BaseEstimator):
+    """Two-pass line classifier: ``first`` on the line features, then ``second`` on the line
+    features plus the first pass's probabilities around each line.
+
+    Parameters
+    ----------
+    first, second : classifiers with ``predict_proba``
+    position_column : int
+        Column of ``X`` holding the line's position in its document (0 = first line); it
+        tells where documents start, so the neighbourhood never crosses two documents.
+    folds : int
+        Grouped folds for the out-of-fold first-pass probabilities the second pass learns from.
+    random_state : int
+    """
+
+    def __init__(self, first, second, position_column: int, folds: int = 3, random_state: int = 0):
+        self.first = first
+        self.second = second
+        self.position_column = position_column
+        self.folds = folds
+        self.random_state = random_state
+
+    def _index(self, X) -> DocumentIndex:
+        return DocumentIndex(documents_from_positions(X[:, self.position_column]))
+
+    def fit(self, X, y):
+        X = np.asarray(X)
+        y = np.asarray(y)
+        index = self._index(X)
+        out_of_fold = np.zeros(len(y))
+        splitter = GroupKFold(n_splits=self.folds, shuffle=True, random_state=self.random_state)
+        for train_index, test_index in splitter.split(X, y, index.doc):
+            fold_model = clone(self.first).fit(X[train_index], y[train_index])
+            out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
+        self.first_ = clone(self.first).fit(X, y)
+        self.second_ = clone(self.second).fit(np.hstack([X, neighbourhood(index, out_of_fold)]), y)
+        self.classes_ = self.second_.classes_
+        return self
+
+    def first_pass_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "second_")
+        return self.first_.predict_proba(X)[:, 1]
+
+    def predict_proba(self, X):
+        X = np.asarray(X)
+        p1 = self.first_pass_proba(X)
+        return self.second_.predict_proba(np.hstack([X, neighbourhood(self._index(X), p1)]))
+
+    def predict(self, X):
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
