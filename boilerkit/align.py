@@ -293,6 +293,36 @@ def _order_preserving_chain(matches: list[_Match], gold_size: int) -> list[_Matc
     return chain[::-1]
 
 
+def _closest_copies(chain: list[_Match], matches: list[_Match]) -> list[_Match]:
+    """Swap each chain line for the copy of its gold text that sits closest to its chain
+    neighbours (smallest larger dump gap to either neighbour; the first copy on ties).
+
+    The chain fixes the gold order; among copies of one text between the same two chain
+    neighbours (a list item's title in a teaser and as a heading) the order says nothing,
+    nearness to the neighbouring content does.
+    """
+    copies: dict[tuple[int, int], list[_Match]] = {}
+    for m in matches:
+        copies.setdefault((m.start, m.end), []).append(m)
+    chain = list(chain)
+    for k, m in enumerate(chain):
+        low = chain[k - 1].line if k > 0 else None
+        high = chain[k + 1].line if k + 1 < len(chain) else None
+
+        def farthest_neighbour(c: _Match) -> int:
+            gaps = [c.line - low] if low is not None else []
+            gaps += [high - c.line] if high is not None else []
+            return max(gaps, default=0)
+
+        between = [
+            c
+            for c in copies[(m.start, m.end)]
+            if (low is None or c.line > low) and (high is None or c.line < high) and c.n_covered >= m.n_covered
+        ]
+        chain[k] = min(between, key=lambda c: (farthest_neighbour(c), c.line))
+    return chain
+
+
 def _is_short(n_tokens: int) -> bool:
     return n_tokens <= SHORT_MAX_TOKENS
 
@@ -318,7 +348,7 @@ def _is_supported(match: _Match, placed: dict[int, _Match]) -> bool:
 def _place_candidates(candidates: list[list[_Match]], n_tokens: list[int], gold: _Gold) -> dict[int, _Match]:
     """Content lines from the candidates: chain, off-chain rescue, short-line support."""
     flat = sorted((m for ms in candidates for m in ms), key=lambda m: m.line)
-    chain = {m.line: m for m in _order_preserving_chain(flat, len(gold))}
+    chain = {m.line: m for m in _closest_copies(_order_preserving_chain(flat, len(gold)), flat)}
     for m in chain.values():
         gold.used[m.gold_positions] = True
     for matches in candidates:
