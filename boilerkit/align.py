@@ -87,8 +87,9 @@ OFFSET_TOLERANCE_SHARE = 0.1
 CHAIN_MAX_OVERLAP = 2
 """Gold tokens two consecutive chain lines may share (a word split across blocks; tuned)."""
 
-MAX_MATCHES_PER_LINE = 8
-"""Gold passages kept per line: copies of the same text in the gold (tuned; bounds work)."""
+MAX_MATCHES_PER_LINE = 64
+"""Gold passages kept per line: copies of the same text in the gold, e.g. "Red light mode"
+once per product of a grid (tuned: 8 cut such grids short; bounds work)."""
 
 MAX_POSITIONS_PER_NGRAM = 64
 """Gold occurrences of one 3-gram that are looked at (bounds work on repetitive golds)."""
@@ -369,7 +370,7 @@ def _place_candidates(candidates: list[list[_Match]], n_tokens: list[int], gold:
         changed = False
         for line, m in list(shorts.items()):
             others = {**placed, **{k: v for k, v in shorts.items() if k != line}}
-            if _is_supported(m, others if placed else others):
+            if _is_supported(m, others):
                 placed[line] = m
                 del shorts[line]
                 changed = True
