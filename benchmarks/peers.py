@@ -16,10 +16,15 @@ Cache: ``benchmarks/cache/peers-<pages file stem>.jsonl.gz``, one record per pag
     {"id": ..., "outputs": {peer: text}, "line_labels": {line peer: [0/1, ...]},
      "seconds": {peer: seconds}, "errors": {peer: message}}
 
+Scores (``score_peers``): HTML peers' texts are mapped onto the dump lines with
+``boilerkit.align`` (``peer_line_labels``), line peers keep their own labels, and both are
+scored with ``boilerkit.evaluate.evaluate_pages`` against the gold labels of the lines files.
+
 Usage::
 
-    python benchmarks/peers.py --data-dir /work/shared/data          # builds both caches once
-    python benchmarks/peers.py --data-dir /work/shared/data --force  # recomputes them
+    python benchmarks/peers.py --data-dir /work/shared/data              # caches (once), timings, scores
+    python benchmarks/peers.py --data-dir /work/shared/data --force      # recompute the caches
+    python benchmarks/peers.py --data-dir /work/shared/data --no-scores  # caches and timings only
 """
 
 from __future__ import annotations
@@ -48,10 +53,16 @@ import trafilatura
 from resiliparse.extract.html2text import extract_plain_text
 from resiliparse.parse.html import HTMLTree
 
+if __package__ in (None, ""):  # run as a script: make the repository's boilerkit importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from boilerkit.align import align_labels
+from boilerkit.evaluate import Evaluation, evaluate_pages
+
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(__file__).resolve().parent / "cache"
 PAGES_FILES = ("pages.jsonl.gz", "pages-wcxb.jsonl.gz")
+LINES_FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz")
 
 # Wall-clock limit of one peer on one page.  trafilatura needs a few seconds on the largest
 # pages (several MB of HTML); anything far beyond that is a hang, not a slow page.
@@ -132,13 +143,14 @@ def readability_lxml(html: str) -> str:
 
 
 def resiliparse(html: str) -> str:
-    """resiliparse's main-content extraction, block structure kept as lines."""
-    return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True)
-
-
-def resiliparse_no_comments(html: str) -> str:
-    """resiliparse as above, but comment sections not treated as main content (as in the gold)."""
+    """resiliparse's main-content extraction, block structure kept as lines, user comments left
+    out (``comments=False``) as in the gold and as for trafilatura."""
     return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True, comments=False)
+
+
+def resiliparse_comments(html: str) -> str:
+    """resiliparse with its default ``comments=True`` (comment sections count as main content)."""
+    return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True)
 
 
 def justext_html(html: str) -> str:
@@ -153,7 +165,7 @@ HTML_PEERS: dict[str, Callable[[str], str]] = {
     "trafilatura_recall": trafilatura_recall,
     "readability": readability_lxml,
     "resiliparse": resiliparse,
-    "resiliparse_no_comments": resiliparse_no_comments,
+    "resiliparse_comments": resiliparse_comments,
     "justext_html": justext_html,
 }
 
@@ -308,11 +320,15 @@ def _page_line_pairs(pages_file: Path) -> Iterator[tuple[dict, list[str]]]:
 
 
 def build_cache(pages_file: Path, force: bool = False, workers: int = WORKERS) -> Path:
-    """Run all peers on every page of ``pages_file`` and write the cache (unless it exists)."""
+    """Run all peers on every page of ``pages_file`` and write the cache (unless it exists
+    with the same peers)."""
     path = cache_path(pages_file)
     if path.exists() and not force:
-        log.info("%s exists, not recomputed (use --force)", path)
-        return path
+        cached_peers = set(next(_read_jsonl(path))["outputs"])
+        if cached_peers == set(PEER_NAMES):
+            log.info("%s exists, not recomputed (use --force)", path)
+            return path
+        log.info("%s has other peers (%s), recomputing it", path, ", ".join(sorted(cached_peers)))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with gzip.open(partial, "wt", encoding="utf-8") as out, Pool(workers, maxtasksperchild=200) as pool:
@@ -332,15 +348,46 @@ def load_peer_outputs(data_file: str | Path) -> dict[str, dict]:
     return {record["id"]: record for record in _read_jsonl(path)}
 
 
+# --- scores -------------------------------------------------------------------------------
+
+
+def peer_line_labels(record_lines: Sequence[str], peer_output_text: str):
+    """0/1 per dump line: the lines an HTML peer's output text covers, by the rule the gold
+    labels were made with (``boilerkit.align``), so peers and boilerkit are scored alike."""
+    return align_labels(record_lines, peer_output_text).labels
+
+
+def _labels_of_page(pair: tuple[list[str], dict]) -> dict[str, list[int]]:
+    lines, record = pair
+    return {
+        name: record["line_labels"][name] if name in record["line_labels"] else peer_line_labels(lines, record["outputs"][name])
+        for name in PEER_NAMES
+    }
+
+
+def score_peers(lines_file: Path, workers: int = WORKERS) -> dict[str, Evaluation]:
+    """Per peer, the scores of its line labels against the gold labels of ``lines_file``.
+
+    Line peers are scored on their own labels, HTML peers on their aligned output text.
+    """
+    records = load_peer_outputs(lines_file)
+    docs = list(_read_jsonl(lines_file))
+    pairs = ((doc["lines"], records[doc["id"]]) for doc in docs)
+    with Pool(workers) as pool:
+        labels = list(pool.imap(_labels_of_page, pairs, CHUNK_SIZE))
+    return {name: evaluate_pages((doc, page[name]) for doc, page in zip(docs, labels)) for name in PEER_NAMES}
+
+
 # --- summaries ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class PeerTiming:
-    """Pages, failures and speed of one peer on one pages file."""
+    """Pages, failures, empty outputs and speed of one peer on one pages file."""
 
     pages: int
     failures: int
+    empty: int
     total_seconds: float
     median_seconds: float
 
@@ -350,20 +397,41 @@ class PeerTiming:
 
 
 def peer_timings(records: dict[str, dict]) -> dict[str, PeerTiming]:
-    """Per peer: pages processed, failures (crash or timeout), total and median seconds per page."""
+    """Per peer: pages processed, failures (crash or timeout), pages with empty output
+    (failures included), total and median seconds per page."""
     timings = {}
     for name in PEER_NAMES:
         seconds = [r["seconds"][name] for r in records.values() if name in r["seconds"]]
         failures = sum(name in r.get("errors", {}) for r in records.values())
-        timings[name] = PeerTiming(len(seconds), failures, sum(seconds), statistics.median(seconds) if seconds else 0.0)
+        empty = sum(not r["outputs"].get(name, "").strip() for r in records.values())
+        median = statistics.median(seconds) if seconds else 0.0
+        timings[name] = PeerTiming(len(seconds), failures, empty, sum(seconds), median)
     return timings
 
 
 def _format_timings(title: str, timings: dict[str, PeerTiming]) -> str:
-    rows = [f"{title}", f"{'peer':<24} {'pages':>6} {'failed':>6} {'total s':>9} {'median s':>9} {'pages/s':>8}"]
+    rows = [title, f"{'peer':<24} {'pages':>6} {'failed':>6} {'empty':>6} {'total s':>9} {'median s':>9} {'pages/s':>8}"]
     for name, t in timings.items():
         rows.append(
-            f"{name:<24} {t.pages:>6} {t.failures:>6} {t.total_seconds:>9.1f} {t.median_seconds:>9.4f} {t.pages_per_second:>8.1f}"
+            f"{name:<24} {t.pages:>6} {t.failures:>6} {t.empty:>6} {t.total_seconds:>9.1f}"
+            f" {t.median_seconds:>9.4f} {t.pages_per_second:>8.1f}"
+        )
+    return "\n".join(rows)
+
+
+def _format_scores(title: str, evaluations: dict[str, Evaluation]) -> str:
+    """Per peer: character P/R/F1, line F1 and mean page F1 overall, then char F1 per group."""
+    groups = [(field, value) for field, by_value in next(iter(evaluations.values())).groups.items() for value in sorted(by_value)]
+    header = f"{'peer':<24} {'char P':>6} {'char R':>6} {'char F1':>7} {'line F1':>7} {'page F1':>7} | " + " ".join(
+        f"{value[:11]:>11}" for _, value in groups
+    )
+    rows = [title, "(after |: character F1 per " + " / ".join(dict.fromkeys(f for f, _ in groups)) + ")", header]
+    for name, e in evaluations.items():
+        chars = e.overall.chars
+        per_group = " ".join(f"{e.groups[field][value].chars.f1:>11.3f}" for field, value in groups)
+        rows.append(
+            f"{name:<24} {chars.precision:>6.3f} {chars.recall:>6.3f} {chars.f1:>7.3f} {e.overall.lines.f1:>7.3f}"
+            f" {e.overall.page_f1_mean:>7.3f} | {per_group}"
         )
     return "\n".join(rows)
 
@@ -373,14 +441,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, required=True, help="folder with pages*.jsonl.gz and lines*.jsonl.gz")
     parser.add_argument("--force", action="store_true", help="recompute caches that exist")
     parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--no-scores", action="store_true", help="skip scoring the peers against the gold labels")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    log.setLevel(logging.INFO)
+    # trafilatura logs an ERROR for every page it rejects (it then returns None, counted as
+    # an empty output in the summary); thousands of those lines would hide the progress.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
 
     for name in PAGES_FILES:
         pages_file = args.data_dir / name
         build_cache(pages_file, force=args.force, workers=args.workers)
         records = load_peer_outputs(pages_file)
-        print(_format_timings(f"\n{name}: {len(records)} pages", peer_timings(records)))
+        print(_format_timings(f"\n{name}: {len(records)} pages", peer_timings(records)), flush=True)
+    if args.no_scores:
+        return
+    for name in LINES_FILES:
+        print("\n" + _format_scores(f"{name}: peers against the gold line labels", score_peers(args.data_dir / name, args.workers)))
 
 
 if __name__ == "__main__":
