@@ -27,6 +27,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .stopwords import STOPWORDS
+
 # ------------------------------------------------------------------ character classes
 # Characters that end a sentence (and closing quotes after one).  Used by C4's line rule
 # and by jusText's notion of "good" text; the line end is the strongest single cue.
@@ -37,14 +39,17 @@ BULLETS = "*•·◦▪▫‣⁃-–—>»›+o■□●○◆◇►▸"
 # Separators between items of a menu or a breadcrumb trail.
 SEPARATORS = "|/»›·•>:–—"
 
-ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA = (1 << i for i in range(8))
+ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA, CJK, NON_ASCII = (1 << i for i in range(10))
+# Scripts written without spaces between words: a line's word count says little there, so
+# these letters are counted as tokens of their own (as the data set's labelling does).
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
 _TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; others are classed as symbols
 
 
 @lru_cache(maxsize=1)
 def char_class_table() -> np.ndarray:
     """Bit flags of every BMP code point, built once (about 0.1 s) and cached."""
-    table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    table = np.zeros(_TABLE_SIZE, dtype=np.uint16)
     for code in range(_TABLE_SIZE):
         char = chr(code)
         category = unicodedata.category(char)
@@ -60,6 +65,9 @@ def char_class_table() -> np.ndarray:
         elif category[0] in "PS":
             flags |= PUNCT
         table[code] = flags
+    for low, high in CJK_RANGES:
+        table[low : high + 1] |= CJK
+    table[0x80:] |= NON_ASCII
     for char in TERMINAL_PUNCTUATION:
         table[ord(char)] |= TERMINAL
     for char in SEPARATORS:
@@ -307,6 +315,16 @@ class Batch(DocumentIndex):
         return (np.isin(last, _TERMINAL) | closing).astype(np.float64)
 
     @cached_property
+    def n_stopwords(self) -> np.ndarray:
+        """Function words per line: one C-level membership test per word of the batch."""
+        words = "\n".join(self.stripped).lower().split()
+        if len(words) != int(self.n_words.sum()):  # cannot happen: same whitespace rule
+            return np.fromiter((sum(w in STOPWORDS for w in s.lower().split()) for s in self.stripped), np.float64)
+        is_stop = np.fromiter(map(STOPWORDS.__contains__, words), dtype=np.float64, count=len(words))
+        line_of_word = np.repeat(np.arange(self.n), self.n_words)
+        return np.bincount(line_of_word, weights=is_stop, minlength=self.n)
+
+    @cached_property
     def repeats_in_doc(self) -> np.ndarray:
         """How many other lines of the same document are identical to this one."""
         if self.n == 0:
@@ -415,6 +433,24 @@ def starts_bullet(b: Batch) -> np.ndarray:
     return np.isin(b.first_char, _BULLETS).astype(np.float64)
 
 
+def stopword_ratio(b: Batch) -> np.ndarray:
+    """Share of the words that are function words (see :mod:`boilerkit.stopwords`)."""
+    return _ratio(b.n_stopwords, b.n_words)
+
+
+def cjk_ratio(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(CJK), b.n_chars)
+
+
+def non_ascii_ratio(b: Batch) -> np.ndarray:
+    return _ratio(b.count_class(NON_ASCII), b.n_chars)
+
+
+def n_tokens(b: Batch) -> np.ndarray:
+    """Words, counting each CJK character as one: a length that works for every script."""
+    return (b.n_words + b.count_class(CJK)).astype(np.float64)
+
+
 def has_link_text(b: Batch) -> np.ndarray:
     """Contains a URL, an e-mail address or a domain name."""
     return np.fromiter(
@@ -436,7 +472,10 @@ def repeats_in_doc(b: Batch) -> np.ndarray:
 
 NEIGHBOUR_OFFSETS = (-2, -1, 1, 2)
 # Base features carried to the neighbours' columns (prev1_n_words, next2_ends_terminal ...).
-NEIGHBOUR_BASES = ("n_words", "ends_terminal", "title_word_ratio", "punct_ratio", "starts_bullet", "alpha_ratio")
+NEIGHBOUR_BASES = (
+    "n_words", "ends_terminal", "title_word_ratio", "punct_ratio", "starts_bullet", "alpha_ratio", "stopword_ratio",
+    "indent", "starts_lower",
+)  # fmt: skip
 # Half-widths (in lines) of the windows whose means describe the neighbourhood.
 WINDOWS = (3, 10)
 # A "long line": at least this many words (a sentence or more; jusText's LENGTH_HIGH of 200
@@ -445,7 +484,7 @@ WINDOWS = (3, 10)
 LONG_LINE_WORDS = 15
 DISTANCE_CAP = 50
 # Line features averaged over the windows (window3_n_words ...).
-WINDOW_BASES = ("n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio")
+WINDOW_BASES = ("n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio", "stopword_ratio")
 
 
 def _neighbour_feature(base: str, offset: int) -> Callable[[Batch], np.ndarray]:
@@ -550,6 +589,7 @@ LINE_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
         upper_ratio, title_word_ratio, terminal_per_word, comma_per_word, separator_per_word,
         ends_terminal, ends_dash, ends_colon, ends_digit, starts_upper, starts_lower,
         starts_digit, starts_bullet, has_link_text, has_copyright, repeats_in_doc, is_long,
+        stopword_ratio, cjk_ratio, non_ascii_ratio, n_tokens,
     )
 }  # fmt: skip
 
