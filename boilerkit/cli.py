@@ -20,6 +20,7 @@ from . import __version__
 from .apply import apply as apply_model
 from .evaluate import Evaluation, Scores, evaluate as evaluate_model
 from .io import InputError
+from .label import MIN_GOLD_COVERAGE, label as label_dumps
 from .model import ModelError, load_model, save_model, train as train_model
 
 app = typer.Typer(
@@ -120,6 +121,37 @@ def train(
         typer.echo(f"grouped {cv}-fold cross-validation (threshold {model.threshold:.3f}):")
         typer.echo(format_table(metrics_rows(metrics)))
     typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
+
+
+# ------------------------------------------------------------------------------- label
+
+
+@app.command()
+def label(
+    dump: Annotated[str, typer.Argument(help="A dump (text) with --gold, or a JSONL(.gz) file of pairs: "
+                                        'records with "lines" or "text", and "gold".')],
+    gold: Annotated[
+        Optional[str], typer.Option("--gold", "-g", help="The clean text of the page of DUMP (text dump only).")
+    ] = None,
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file (- for stdout).")] = "-",
+) -> None:
+    """Label every line of dumps from their clean text: training data for `boilerkit train`.
+
+    Writes LABEL<TAB>line rows for one dump, or the pair records with "labels" and
+    "gold_coverage" added for a JSONL file.  Pairs whose gold is mostly missing from the
+    dump (probably wrong pairs) are named in warnings.
+    """
+    try:
+        summary = label_dumps(dump, gold=gold, output=output)
+    except InputError as error:
+        fail(str(error))
+    wrong = len(summary.wrong_pairs)
+    typer.echo(
+        f"labelled {len(summary.pages)} page(s), {summary.lines} lines, {summary.content_lines} content; "
+        f"mean gold coverage {summary.mean_gold_coverage:.3f}"
+        + (f"; {wrong} page(s) below {MIN_GOLD_COVERAGE:.1f} (see warnings)" if wrong else ""),
+        err=True,
+    )
 
 
 # ---------------------------------------------------------------------------- evaluate
