@@ -8,15 +8,18 @@ arrays, slow on many small ones), and memory stays flat however large the input.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
 
 from .features import as_rows
-from .io import STDIN, AtomicWriter, Document, InputError, documents_of_files, expand_paths
+from .io import STDIN, AtomicWriter, Document, ErrorHandler, InputError, documents_of_files, expand_paths
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("text", "tsv", "jsonl")
 # Lines per prediction batch: large enough that per-batch overhead vanishes, small enough
@@ -38,6 +41,8 @@ class ApplySummary:
     documents: int = 0
     lines: int = 0
     content_lines: int = 0
+    # Inputs (files or JSONL records) skipped because they could not be read.
+    errors: list[InputError] = field(default_factory=list)
 
 
 def batches(documents: Iterable[Document], batch_lines: int = BATCH_LINES) -> Iterator[list[Document]]:
@@ -119,17 +124,34 @@ def apply(
     output_format: str = "text",
     output: str | os.PathLike = STDIN,
     batch_lines: int = BATCH_LINES,
+    strict: bool = False,
+    on_error: ErrorHandler | None = None,
 ) -> ApplySummary:
     """Label every line of ``inputs`` with ``model`` and write ``output_format`` to ``output``
-    (``-`` for standard output).  The output file appears only once it is complete."""
+    (``-`` for standard output).  The output file appears only once it is complete.
+
+    An input that cannot be read (a file, or one record of a JSONL file) is skipped: its
+    :class:`~boilerkit.io.InputError` goes to ``on_error`` (by default, logged) and into
+    ``summary.errors``, and the others are cleaned.  With ``strict``, the first one raises
+    and no output is written.
+    """
     if output_format not in WRITERS:
         raise ValueError(f"unknown format {output_format!r}: choose one of {', '.join(FORMATS)}")
-    paths = expand_paths(inputs)
+    summary = ApplySummary()
+
+    def skip(error: InputError) -> None:
+        summary.errors.append(error)
+        if on_error is not None:
+            on_error(error)
+        else:
+            log.error("%s", error)
+
+    report = None if strict else skip
+    paths = expand_paths(inputs, on_error=report)
     check_output_is_not_input(str(output), paths)
     write = WRITERS[output_format]
-    summary = ApplySummary()
     with AtomicWriter(output) as out:
-        for result in iter_labelled_documents(model, documents_of_files(paths), threshold, batch_lines):
+        for result in iter_labelled_documents(model, documents_of_files(paths, report), threshold, batch_lines):
             write(result, out)
             summary.documents += 1
             summary.lines += len(result.labels)

@@ -7,8 +7,10 @@ non-zero exit status, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import signal
 import sys
 from enum import Enum
 from pathlib import Path
@@ -42,6 +44,31 @@ class OutputFormat(str, Enum):
 def fail(message: str) -> None:
     typer.echo(f"boilerkit: error: {message}", err=True)
     raise typer.Exit(EXIT_ERROR)
+
+
+def report(error: Exception) -> None:
+    """One line on stderr for an input that is skipped."""
+    typer.echo(f"boilerkit: error: {error}", err=True)
+
+
+@contextlib.contextmanager
+def exit_on_sigterm():
+    """While writing, turn SIGTERM into ``SystemExit`` so that ``with`` blocks run and the
+    temporary output file is removed (the default action ends the process on the spot).
+    Ctrl-C already raises ``KeyboardInterrupt``.  The previous handler is restored after."""
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not in the main thread: signals cannot be handled here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:
@@ -246,16 +273,25 @@ def apply(
         typer.Option("--format", "-f", help="text: content lines; tsv: label, probability, line; jsonl: records."),
     ] = OutputFormat.text,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file (- for stdout).")] = "-",
+    strict: Annotated[
+        bool,
+        typer.Option(help="Stop at the first unreadable input, writing nothing "
+                     "(default: report it on stderr, clean the others, exit 1 at the end)."),
+    ] = False,
 ) -> None:
     """Label every line of the inputs and write the content (or every line with its score)."""
     loaded = _load(model)
     try:
-        summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, output=output)
+        with exit_on_sigterm():
+            summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value,
+                                  output=output, strict=strict, on_error=report)
     except InputError as error:
         fail(str(error))
     logging.getLogger("boilerkit").debug(
         "%d documents, %d lines, %d content lines", summary.documents, summary.lines, summary.content_lines
     )
+    if summary.errors:
+        raise typer.Exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":  # pragma: no cover

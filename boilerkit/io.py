@@ -12,11 +12,19 @@ Two kinds of input:
   a ``"lines"`` field.
 
 Every problem with an input raises :class:`InputError`, whose message names the file and
-the line (or record) so the CLI can print it as one line.
+the line (or record) so the CLI can print it as one line.  Readers of many inputs take an
+``on_error`` callback: given one, they report a bad file (or record) to it and go on with
+the rest; without one, the first problem raises.
+
+Text is UTF-8 unless a byte order mark says UTF-16 or UTF-32; bytes that do not decode
+become U+FFFD and are counted in a warning, never dropped silently.  A file that is mostly
+control bytes (see :func:`looks_binary`) is not a dump: it is refused with an error naming
+it rather than cleaned into garbage lines.
 """
 
 from __future__ import annotations
 
+import codecs
 import glob
 import gzip
 import io
@@ -24,9 +32,10 @@ import json
 import logging
 import os
 import re
+import stat
 import sys
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -42,6 +51,27 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 # also breaks on \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029, which occur *inside* lines of
 # real web text (form feeds, NEL from cp1252 pages), so it would invent lines.
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+# Byte order marks and their encodings, the UTF-32 ones first: the UTF-32-LE mark begins
+# with the UTF-16-LE one.  (A UTF-16-LE text whose first character is U+0000 would be
+# taken for UTF-32-LE; no real dump starts with a NUL.)
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Binary detection: like git (buffer_is_binary), look at the start of the file only; the
+# share of control bytes is used instead of git's "any NUL" so that a text dump with a
+# stray NUL is still cleaned.  Text has almost none of these bytes; random or compressed
+# data has about 10% (26 of 256 values), so 5% separates the two with a wide margin.
+BINARY_SAMPLE_BYTES = 8192
+BINARY_CONTROL_SHARE = 0.05
+# C0 control bytes that never occur in text (tab, LF, VT, FF, CR and ESC do).
+_BINARY_BYTES = bytes(b for b in range(32) if b not in b"\t\n\x0b\x0c\r\x1b")
+
+ErrorHandler = Callable[["InputError"], None]
 
 LABEL_WORDS = {"1": 1, "0": 0, "content": 1, "clutter": 0}
 # A row of `apply --format tsv` output: label, probability, line.
@@ -91,6 +121,8 @@ def _open_binary(path: str | os.PathLike) -> IO[bytes]:
             return gzip.open(path, "rb")
         return open(path, "rb")
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputError(path, f"broken symbolic link to {os.readlink(path)}") from None
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
         raise InputError(path, "is a directory, not a file") from None
@@ -100,20 +132,53 @@ def _open_binary(path: str | os.PathLike) -> IO[bytes]:
         raise InputError(path, f"cannot open: {error.strerror or error}") from None
 
 
+def sniff_encoding(data: bytes) -> tuple[str, int]:
+    """The encoding of ``data`` from its byte order mark, and the mark's length:
+    ``("utf-8", 0)`` without one."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            return encoding, len(mark)
+    return "utf-8", 0
+
+
 def decode(data: bytes, path: str | os.PathLike) -> str:
-    """Text of ``data``: UTF-8 (a BOM is dropped); invalid bytes become U+FFFD with a warning.
+    """Text of ``data``: UTF-8, or UTF-16/32 when a byte order mark says so (the mark is
+    dropped); invalid bytes become U+FFFD with a warning.
 
     A cleaner that meets an odd byte in one file of millions must go on, but never hide it.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    encoding, start = sniff_encoding(data)
+    body = memoryview(data)[start:]
     try:
-        return data.decode("utf-8")
+        return str(body, encoding)
     except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
-        log.warning("%s: %d invalid UTF-8 byte sequence(s) replaced by U+FFFD", path, bad)
+        text = str(body, encoding, errors="replace")
+        bad = text.count("\ufffd") - str(body, encoding, errors="ignore").count("\ufffd")
+        log.warning("%s: %d invalid %s byte sequence(s) replaced by U+FFFD", path, bad, encoding.upper())
         return text
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether ``data`` (without a UTF-16/32 byte order mark) is binary, not text: more than
+    :data:`BINARY_CONTROL_SHARE` of its first :data:`BINARY_SAMPLE_BYTES` are control bytes
+    that never occur in text (NUL and most other C0 codes)."""
+    sample = data[:BINARY_SAMPLE_BYTES]
+    if not sample:
+        return False
+    controls = len(sample) - len(sample.translate(None, _BINARY_BYTES))
+    return controls > BINARY_CONTROL_SHARE * len(sample)
+
+
+def decode_file(data: bytes, path: str | os.PathLike) -> str:
+    """Text of a whole file: :func:`decode`, refusing binary data and counting stray NULs."""
+    encoding, _ = sniff_encoding(data)
+    if encoding == "utf-8":
+        if looks_binary(data):
+            raise InputError(path, "binary file (control bytes such as NUL), not a text dump")
+        nuls = data.count(0)
+        if nuls:
+            log.warning("%s: %d NUL byte(s) kept in the text", path, nuls)
+    return decode(data, path)
 
 
 def read_text(path: str | os.PathLike) -> str:
@@ -126,7 +191,7 @@ def read_text(path: str | os.PathLike) -> str:
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    return decode(data, path)
+    return decode_file(data, path)
 
 
 def _iter_text_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
@@ -142,15 +207,28 @@ def _iter_text_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
             if not raw:
                 break
             number += 1
+            if number == 1 and sniff_encoding(raw)[0] != "utf-8":
+                # Read a line at a time, UTF-16/32 would be cut inside characters.
+                raise InputError(path, f"JSONL in {sniff_encoding(raw)[0].upper()}: convert it to UTF-8", 1)
             yield number, decode(raw, f"{path}:{number}")
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
 
 
-def expand_paths(patterns: Iterable[str | os.PathLike]) -> list[str]:
+def _raise(error: InputError) -> None:
+    raise error
+
+
+def expand_paths(patterns: Iterable[str | os.PathLike], on_error: ErrorHandler | None = None) -> list[str]:
     """Files named by ``patterns``: paths, glob patterns and directories (all files inside,
-    recursively, in sorted order); ``-`` stands for standard input."""
+    recursively, in sorted order); ``-`` stands for standard input.
+
+    A pattern that names nothing, an unreadable directory, or a special file (pipe, device,
+    socket) found inside a directory is an :class:`InputError`, passed to ``on_error`` if
+    given (and left out), else raised.
+    """
+    report = on_error or _raise
     paths: list[str] = []
     for pattern in map(str, patterns):
         if pattern == STDIN:
@@ -158,22 +236,39 @@ def expand_paths(patterns: Iterable[str | os.PathLike]) -> list[str]:
             continue
         matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
         if not matches:
-            raise InputError(pattern, "no file matches this pattern")
+            report(InputError(pattern, "no file matches this pattern"))
         for match in matches:
             if os.path.isdir(match):
-                paths.extend(_files_under(match))
+                paths.extend(_files_under(match, report))
             elif os.path.exists(match) or os.path.islink(match):
                 paths.append(match)
             else:
-                raise InputError(match, "no such file or directory")
+                report(InputError(match, "no such file or directory"))
     return paths
 
 
-def _files_under(directory: str) -> list[str]:
+def _files_under(directory: str, report: ErrorHandler) -> list[str]:
     found = []
-    for root, dirs, files in os.walk(directory):
+
+    def unreadable(error: OSError) -> None:
+        report(InputError(error.filename or directory, f"cannot list directory: {error.strerror or error}"))
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs.sort()
-        found.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = os.path.join(root, name)
+            # A pipe or device inside a directory would block or never end: only regular
+            # files (and broken links, which report themselves when opened) are dumps.
+            try:
+                mode = os.stat(path).st_mode
+            except OSError:
+                mode = stat.S_IFREG
+            if stat.S_ISREG(mode):
+                found.append(path)
+            else:
+                report(InputError(path, "not a regular file (pipe, device or socket)"))
     return found
 
 
@@ -290,15 +385,42 @@ def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Document]:
     return documents_of_files(expand_paths(paths))
 
 
-def documents_of_files(files: Iterable[str]) -> Iterator[Document]:
-    """Documents of already expanded file names (see :func:`expand_paths`)."""
+def documents_of_files(files: Iterable[str], on_error: ErrorHandler | None = None) -> Iterator[Document]:
+    """Documents of already expanded file names (see :func:`expand_paths`).
+
+    With ``on_error``, a file that cannot be read, or a bad record of a JSONL file, is passed
+    to it and skipped, and reading goes on with the next record (or file); without, the
+    first problem raises.
+    """
     for path in files:
-        if is_jsonl(path):
-            for number, text in _iter_text_lines(path):
-                if text.strip():
-                    yield parse_document_record(_parse_json(text, path, number), path, number)
-        else:
-            yield Document(split_lines(read_text(path)), "<stdin>" if path == STDIN else str(path))
+        try:
+            yield from _documents_of_file(path, on_error)
+        except InputError as error:
+            if on_error is None:
+                raise
+            on_error(error)
+
+
+def _documents_of_jsonl(path: str, on_error: ErrorHandler | None) -> Iterator[Document]:
+    # A read error (a damaged gzip stream) ends the file; a bad record is only that record.
+    for number, text in _iter_text_lines(path):
+        if not text.strip():
+            continue
+        try:
+            document = parse_document_record(_parse_json(text, path, number), path, number)
+        except InputError as error:
+            if on_error is None:
+                raise
+            on_error(error)
+            continue
+        yield document
+
+
+def _documents_of_file(path: str, on_error: ErrorHandler | None) -> Iterator[Document]:
+    if is_jsonl(path):
+        yield from _documents_of_jsonl(path, on_error)
+    else:
+        yield Document(split_lines(read_text(path)), "<stdin>" if path == STDIN else str(path))
 
 
 # ---------------------------------------------------------------------------- output

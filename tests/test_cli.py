@@ -116,11 +116,11 @@ def test_apply_refuses_to_overwrite_its_input(small_model_path, tmp_path):
     assert page.read_text(encoding="utf-8") == "Some text.\n"
 
 
-def test_apply_bad_jsonl_leaves_no_output(small_model_path, tmp_path):
+def test_apply_strict_bad_jsonl_leaves_no_output(small_model_path, tmp_path):
     bad = tmp_path / "docs.jsonl"
     bad.write_text('{"text": "ok"}\n{"text": \n', encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = run("apply", bad, "-m", small_model_path, "-f", "jsonl", "-o", out)
+    result = run("apply", bad, "-m", small_model_path, "-f", "jsonl", "-o", out, "--strict")
     assert result.exit_code != 0
     assert result.output.startswith(f"boilerkit: error: {bad}:2: invalid JSON")
     assert "Traceback" not in result.output
