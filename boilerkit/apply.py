@@ -21,7 +21,7 @@ from .io import STDIN, AtomicWriter, Document, ErrorHandler, InputError, documen
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("text", "tsv", "jsonl")
+FORMATS = ("text", "tsv", "jsonl", "wet")  # wet: WET in, WET out (see boilerkit.warc)
 # Lines per prediction batch: large enough that per-batch overhead vanishes, small enough
 # that a batch's features (about 80 float32 columns) stay well under 100 MB.
 BATCH_LINES = 100_000
@@ -108,6 +108,30 @@ def write_jsonl(result: LabelledDocument, out: IO[str]) -> None:
 WRITERS = {"text": write_text, "tsv": write_tsv, "jsonl": write_jsonl}
 
 
+# --------------------------------------------------------------------------- review lists
+
+SORTS = ("document", "uncertain")
+
+
+def review_writer(threshold: float):
+    """A writer of a *review list*: ``LINE_NUMBER<TAB>LABEL<TAB>PROBABILITY<TAB>line`` rows
+    of each document, least certain first (``|probability - threshold|`` ascending, ties in
+    document order).
+
+    It is for reading, not for training: ``LINE_NUMBER`` (from 1) is the line in the dump,
+    which is also the row of the ``--format tsv`` file of the same dump, where a wrong
+    label is corrected.  A file out of document order would lose the context (previous
+    and next lines) that the features are computed from.
+    """
+
+    def write_review(result: LabelledDocument, out: IO[str]) -> None:
+        order = np.argsort(np.abs(result.scores - threshold), kind="stable")
+        lines, labels, scores = result.document.lines, result.labels, result.scores
+        out.writelines(f"{i + 1}\t{labels[i]}\t{scores[i]:.{SCORE_DIGITS}f}\t{lines[i]}\n" for i in order.tolist())
+
+    return write_review
+
+
 def check_output_is_not_input(output: str, inputs: Sequence[str]) -> None:
     if output == STDIN or not os.path.exists(output):
         return
@@ -122,6 +146,7 @@ def apply(
     *,
     threshold: float | None = None,
     output_format: str = "text",
+    sort: str = "document",
     output: str | os.PathLike = STDIN,
     batch_lines: int = BATCH_LINES,
     strict: bool = False,
@@ -135,7 +160,7 @@ def apply(
     ``summary.errors``, and the others are cleaned.  With ``strict``, the first one raises
     and no output is written.
     """
-    if output_format not in WRITERS:
+    if output_format not in FORMATS:
         raise ValueError(f"unknown format {output_format!r}: choose one of {', '.join(FORMATS)}")
     summary = ApplySummary()
 
@@ -149,7 +174,19 @@ def apply(
     report = None if strict else skip
     paths = expand_paths(inputs, on_error=report)
     check_output_is_not_input(str(output), paths)
-    write = WRITERS[output_format]
+    if output_format == "wet":
+        from .warc import check_wet_inputs, wet_writer
+
+        check_wet_inputs(paths)
+        write = wet_writer(gzipped=str(output).lower().endswith(".gz"))
+    else:
+        write = WRITERS[output_format]
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort order {sort!r}: choose one of {', '.join(SORTS)}")
+    if sort == "uncertain":
+        if output_format != "tsv":
+            raise ValueError("sort 'uncertain' writes a review list: it needs the tsv format")
+        write = review_writer(model.threshold if threshold is None else threshold)
     with AtomicWriter(output) as out:
         for result in iter_labelled_documents(model, documents_of_files(paths, report), threshold, batch_lines):
             write(result, out)

@@ -35,10 +35,16 @@ app = typer.Typer(
 EXIT_ERROR = 1
 
 
+class SortOrder(str, Enum):
+    document = "document"
+    uncertain = "uncertain"
+
+
 class OutputFormat(str, Enum):
     text = "text"
     tsv = "tsv"
     jsonl = "jsonl"
+    wet = "wet"
 
 
 def fail(message: str) -> None:
@@ -268,9 +274,15 @@ def apply(
     ],
     model: ModelOption = None,
     threshold: ThresholdOption = None,
+    sort: Annotated[
+        SortOrder,
+        typer.Option("--sort", help="uncertain (with --format tsv): a review list, LINE_NUMBER<TAB>LABEL<TAB>"
+                     "PROBABILITY<TAB>line, least certain lines first; correct the labels in the plain tsv."),
+    ] = SortOrder.document,
     output_format: Annotated[
         OutputFormat,
-        typer.Option("--format", "-f", help="text: content lines; tsv: label, probability, line; jsonl: records."),
+        typer.Option("--format", "-f", help="text: content lines; tsv: label, probability, line; jsonl: records; "
+        "wet: the input WET records with their content lines (WET input only)."),
     ] = OutputFormat.text,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file (- for stdout).")] = "-",
     strict: Annotated[
@@ -280,10 +292,12 @@ def apply(
     ] = False,
 ) -> None:
     """Label every line of the inputs and write the content (or every line with its score)."""
+    if sort is SortOrder.uncertain and output_format is not OutputFormat.tsv:
+        fail("--sort uncertain writes a review list: use it with --format tsv")
     loaded = _load(model)
     try:
         with exit_on_sigterm():
-            summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value,
+            summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, sort=sort.value,
                                   output=output, strict=strict, on_error=report)
     except InputError as error:
         fail(str(error))

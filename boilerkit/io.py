@@ -46,6 +46,8 @@ STDIN = "-"
 # What reading a damaged (possibly gzipped) file can raise.
 READ_ERRORS = (OSError, EOFError, zlib.error)
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+# Common Crawl's plain-text dumps (WARC files of conversion records), read by boilerkit.warc.
+WET_SUFFIXES = (".warc.wet", ".warc.wet.gz", ".wet", ".wet.gz")
 
 # What counts as a line break: the three line endings of real dumps.  str.splitlines()
 # also breaks on \v, \f, \x1c-\x1e, \x85, \u2028 and \u2029, which occur *inside* lines of
@@ -111,6 +113,10 @@ def split_lines(text: str) -> list[str]:
 
 def is_jsonl(path: str | os.PathLike) -> bool:
     return str(path).lower().endswith(JSONL_SUFFIXES)
+
+
+def is_wet(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(WET_SUFFIXES)
 
 
 def _open_binary(path: str | os.PathLike) -> IO[bytes]:
@@ -419,6 +425,10 @@ def _documents_of_jsonl(path: str, on_error: ErrorHandler | None) -> Iterator[Do
 def _documents_of_file(path: str, on_error: ErrorHandler | None) -> Iterator[Document]:
     if is_jsonl(path):
         yield from _documents_of_jsonl(path, on_error)
+    elif is_wet(path):
+        from .warc import iter_wet_documents  # FastWARC is loaded only for WET input
+
+        yield from iter_wet_documents(path)
     else:
         yield Document(split_lines(read_text(path)), "<stdin>" if path == STDIN else str(path))
 
