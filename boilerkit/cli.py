@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from enum import Enum
@@ -55,6 +56,14 @@ def fail(message: str) -> None:
 def report(error: Exception) -> None:
     """One line on stderr for an input that is skipped."""
     typer.echo(f"boilerkit: error: {error}", err=True)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (a test runner)
+        pass
 
 
 @contextlib.contextmanager
@@ -301,6 +310,12 @@ def apply(
                                   output=output, strict=strict, on_error=report)
     except InputError as error:
         fail(str(error))
+    except BrokenPipeError:
+        # Whoever read stdout has gone (`| head`): stop quietly, as other filters do.
+        _silence_stdout()
+        raise typer.Exit(EXIT_ERROR) from None
+    except OSError as error:  # writing failed: a full disk, a vanished directory
+        fail(f"{output}: cannot write: {error.strerror or error}")
     logging.getLogger("boilerkit").debug(
         "%d documents, %d lines, %d content lines", summary.documents, summary.lines, summary.content_lines
     )

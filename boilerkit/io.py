@@ -308,11 +308,42 @@ def parse_labelled_record(record, path, line: int | None) -> dict:
     return {**record, "labels": _labels_from(labels, path, line)}
 
 
+# A JSON escape of a UTF-16 surrogate: a pair makes one character, but a lone one makes a
+# str that no codec can encode (writing it, or computing features of it, would crash).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _parse_json(text: str, path, line: int):
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(path, f"invalid JSON: {error.msg} (column {error.colno})", line) from None
+    if _SURROGATE_ESCAPE.search(text):
+        value = _replace_lone_surrogates(value, path, line)
+    return value
+
+
+def _replace_lone_surrogates(value, path, line: int):
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD, with a warning."""
+    replaced = 0
+
+    def fix(item):
+        nonlocal replaced
+        if isinstance(item, str):
+            item, count = _SURROGATE.subn("\ufffd", item)
+            replaced += count
+            return item
+        if isinstance(item, list):
+            return [fix(element) for element in item]
+        if isinstance(item, dict):
+            return {fix(key): fix(element) for key, element in item.items()}
+        return item
+
+    value = fix(value)
+    if replaced:
+        log.warning("%s:%d: %d lone UTF-16 surrogate(s) replaced by U+FFFD", path, line, replaced)
+    return value
 
 
 def iter_labelled_jsonl(path: str | os.PathLike) -> Iterator[dict]:
@@ -441,7 +472,12 @@ class AtomicWriter:
 
     Writes go to a temporary file in the same directory, renamed over the target on
     success; on any error the temporary file is removed, so an interrupted run never leaves
-    a half-written file that looks whole.  ``-`` writes to standard output.
+    a half-written file that looks whole.  That includes ``KeyboardInterrupt`` and, when
+    the CLI turns SIGTERM into ``SystemExit``, a kill; only SIGKILL (or a power cut) leaves
+    the hidden ``.NAME.PID.part`` file behind, never a file under the output's name.
+
+    ``-`` writes to standard output, in UTF-8 with ``\\n`` line ends like a file, whatever
+    the locale (a Latin-1 terminal would otherwise fail on the first CJK line).
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -451,26 +487,41 @@ class AtomicWriter:
 
     def __enter__(self) -> IO[str]:
         if self.path == STDIN:
-            self.stream = sys.stdout
+            sys.stdout.flush()
+            buffer = getattr(sys.stdout, "buffer", None)
+            # A stdout without a byte buffer (a test's capture) is used as it is.
+            self.stream = sys.stdout if buffer is None else io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
             return self.stream
         target = Path(self.path)
         directory = target.parent if str(target.parent) else Path(".")
         if not directory.is_dir():
             raise InputError(self.path, "output directory does not exist")
         self._tmp = str(directory / f".{target.name}.{os.getpid()}.part")
-        self.stream = io.open(self._tmp, "w", encoding="utf-8", newline="\n")
+        try:
+            self.stream = io.open(self._tmp, "w", encoding="utf-8", newline="\n")
+        except OSError as error:
+            raise InputError(self.path, f"cannot write here: {error.strerror or error}") from None
         return self.stream
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._tmp is None:
             if self.stream is not None:
                 self.stream.flush()
+                if self.stream is not sys.stdout:
+                    self.stream.detach()  # leave sys.stdout's buffer open
             return
-        self.stream.close()
-        if exc_type is None:
-            os.replace(self._tmp, self.path)
-        else:
-            try:
-                os.unlink(self._tmp)
-            except FileNotFoundError:
-                pass
+        try:
+            self.stream.close()  # the last flush can fail too (a full disk)
+            if exc_type is None:
+                os.replace(self._tmp, self.path)
+                return
+        except BaseException:
+            self._remove_tmp()
+            raise
+        self._remove_tmp()
+
+    def _remove_tmp(self) -> None:
+        try:
+            os.unlink(self._tmp)
+        except FileNotFoundError:
+            pass
