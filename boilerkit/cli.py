@@ -23,8 +23,9 @@ from . import __version__
 from .apply import apply as apply_model
 from .evaluate import Evaluation, Scores, evaluate as evaluate_model
 from .io import InputError
+from .adapt import DEFAULT_REPEAT, train_on_base
 from .label import MIN_GOLD_COVERAGE, label as label_dumps
-from .model import ModelError, load_model, save_model, train as train_model
+from .model import SECOND_PASS_ITER, ModelError, load_model, save_model, train as train_model
 
 app = typer.Typer(
     help="Remove boilerplate from plain-text web page dumps, line by line.",
@@ -148,11 +149,36 @@ def train(
     threshold: Annotated[
         Optional[float], typer.Option(min=0.0, max=1.0, help="Decision threshold (default: tuned by --cv, else 0.5).")
     ] = None,
-    max_iter: Annotated[int, typer.Option(help="Boosting rounds of the classifier.")] = 300,
+    base: Annotated[
+        Optional[Path], typer.Option(help="Adapt this model: refit its settings on its own training data plus DATA.")
+    ] = None,
+    data_dir: Annotated[
+        Optional[Path], typer.Option(help="With --base: the folder holding the base model's training files.")
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="With --base: how many times each page of DATA is added.")
+    ] = DEFAULT_REPEAT,
+    max_iter: Annotated[int, typer.Option(help="Boosting rounds of the classifier.")] = SECOND_PASS_ITER,
 ) -> None:
-    """Train a model on labelled dumps and save it (with its card as JSON beside it)."""
+    """Train a model on labelled dumps and save it (with its card as JSON beside it).
+
+    With --base, the dumps are a few corrected pages of one site: the base model's settings
+    are refitted on its own training data (found in --data-dir) plus these pages.
+    """
     if cv == 1 or cv < 0:
         fail("--cv must be 0 (none) or at least 2")
+    if base is not None:
+        if data_dir is None:
+            fail("--base needs --data-dir: the folder holding the training files listed in the base model's card")
+        if cv:
+            fail("--cv cannot be combined with --base")
+        try:
+            model = train_on_base(data, base, data_dir=data_dir, repeat=repeat)
+        except (InputError, ModelError, ValueError) as error:
+            fail(str(error))
+        path = save_model(model, output)
+        typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
+        return
     try:
         model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter)
     except (InputError, ValueError) as error:
@@ -299,8 +325,16 @@ def apply(
         typer.Option(help="Stop at the first unreadable input, writing nothing "
                      "(default: report it on stderr, clean the others, exit 1 at the end)."),
     ] = False,
+    dask_scheduler: Annotated[
+        Optional[str],
+        typer.Option(help="Address of a Dask scheduler (tcp://host:8786): clean each input file as one task "
+                     "on the cluster, writing one output file per input into the directory given by -o "
+                     "(needs boilerkit[dask]; the model must be readable at the same path on every worker)."),
+    ] = None,
 ) -> None:
     """Label every line of the inputs and write the content (or every line with its score)."""
+    if dask_scheduler is not None:
+        return _apply_on_dask(inputs, model, threshold, output_format.value, output, dask_scheduler)
     if sort is SortOrder.uncertain and output_format is not OutputFormat.tsv:
         fail("--sort uncertain writes a review list: use it with --format tsv")
     loaded = _load(model)
@@ -320,6 +354,25 @@ def apply(
         "%d documents, %d lines, %d content lines", summary.documents, summary.lines, summary.content_lines
     )
     if summary.errors:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _apply_on_dask(inputs, model, threshold, output_format: str, output: str, scheduler: str) -> None:
+    try:
+        from .dask import apply_shards, total
+    except ImportError as error:
+        fail(f"--dask-scheduler needs Dask: pip install 'boilerkit[dask]' ({error})")
+    try:
+        summaries = apply_shards(inputs, output, model, threshold=threshold, output_format=output_format,
+                                 scheduler=scheduler)
+    except (InputError, ModelError) as error:
+        fail(str(error))
+    for message in (message for summary in summaries for message in summary["errors"]):
+        typer.echo(f"boilerkit: skipped: {message}", err=True)
+    done = total(summaries)
+    typer.echo(f"{len(summaries)} files, {done.documents} documents, {done.lines} lines, "
+               f"{done.content_lines} content lines -> {output}", err=True)
+    if any(summary["errors"] for summary in summaries):
         raise typer.Exit(EXIT_ERROR)
 
 

@@ -19,6 +19,7 @@ per line.  Python touches each line only through C-implemented ``str`` methods
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
@@ -243,8 +244,7 @@ class Batch(DocumentIndex):
 
     @cached_property
     def codes(self) -> np.ndarray:
-        text = "\n" + "\n".join(self.stripped) if self.n else ""
-        return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        return np.frombuffer(self.joined.encode("utf-32-le"), dtype=np.uint32)
 
     @cached_property
     def flags(self) -> np.ndarray:
@@ -313,6 +313,20 @@ class Batch(DocumentIndex):
         last, before = self.last_char, self.second_last_char
         closing = np.isin(last, _CLOSING) & np.isin(before, _TERMINAL)
         return (np.isin(last, _TERMINAL) | closing).astype(np.float64)
+
+    @cached_property
+    def joined(self) -> str:
+        """The stripped lines joined, each preceded by "\n" (offsets as in :attr:`codes`)."""
+        return "\n" + "\n".join(self.stripped) if self.n else ""
+
+    def lines_matching(self, pattern: re.Pattern) -> np.ndarray:
+        """1.0 for lines where ``pattern`` matches: one regex scan of the whole batch, the
+        (rare) matches mapped to lines by their offsets."""
+        offsets = np.fromiter((m.start() for m in pattern.finditer(self.joined)), dtype=np.int64)
+        hit = np.zeros(self.n)
+        if len(offsets):
+            hit[np.searchsorted(self._bounds[0], offsets, side="right") - 1] = 1.0
+        return hit
 
     @cached_property
     def n_stopwords(self) -> np.ndarray:
@@ -451,6 +465,47 @@ def n_tokens(b: Batch) -> np.ndarray:
     return (b.n_words + b.count_class(CJK)).astype(np.float64)
 
 
+# Dates and times: comment sections and bylines carry them ("Rosie on October 25th, 2012
+# 9:59 am", "3 days ago"); article paragraphs rarely start a line with one.  [^\n]-free
+# patterns: a match never spans two lines of the joined batch.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+DATE_PATTERN = re.compile(
+    rf"\b{_MONTH}[ \t]+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?[ \t]+{_MONTH}\b|\b\d{{1,2}}:\d{{2}}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b"
+    r"|\b(?:\d+|an?)[ \t]+(?:minute|hour|day|week|month|year)s?[ \t]+ago\b",
+    re.IGNORECASE,
+)
+# Headers and lines that open or belong to a comment section (user comments are clutter in
+# the gold of every data set here, and they look like prose).
+COMMENT_PATTERN = re.compile(
+    r"\b(?:comments?|repl(?:y|ies)|responses?|trackbacks?|pingbacks?|discussion|kommentare?|commentaires?"
+    r"|comentarios?|commenti|reactions?)\b|(?:says|said|wrote|writes)[ \t]*:[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+# A comment header is short ("12 Comments", "Leave a Reply"); a long line that mentions
+# comments is prose.
+COMMENT_MARKER_MAX_WORDS = 8
+
+
+def has_date(b: Batch) -> np.ndarray:
+    return b.lines_matching(DATE_PATTERN)
+
+
+def comment_marker(b: Batch) -> np.ndarray:
+    return b.lines_matching(COMMENT_PATTERN) * (b.n_words <= COMMENT_MARKER_MAX_WORDS)
+
+
+def comment_markers_before(b: Batch) -> np.ndarray:
+    """How many comment headers come earlier in the document."""
+    markers = b.feature("comment_marker")
+    cumulative = np.concatenate(([0.0], np.cumsum(markers)))
+    return cumulative[np.arange(b.n)] - cumulative[b.doc_start]
+
+
+def lines_since_comment_marker(b: Batch) -> np.ndarray:
+    return b.distance_to(b.feature("comment_marker") > 0, -1, DISTANCE_CAP)
+
+
 def has_link_text(b: Batch) -> np.ndarray:
     """Contains a URL, an e-mail address or a domain name."""
     return np.fromiter(
@@ -464,6 +519,32 @@ def has_copyright(b: Batch) -> np.ndarray:
 
 def repeats_in_doc(b: Batch) -> np.ndarray:
     return b.repeats_in_doc
+
+
+# A line must occur in at least this many training documents to be remembered: once is
+# every line of every page, twice or more is a template ("Share this", "Related stories").
+MIN_CORPUS_DOCS = 3
+
+
+def normalise_line(line: str) -> str:
+    return " ".join(line.lower().split())
+
+
+def corpus_line_counts(X) -> dict[str, int]:
+    """In how many documents of ``X`` each (normalised) line occurs, for lines in at least
+    :data:`MIN_CORPUS_DOCS` documents."""
+    doc_ids, lines = split_rows(X)
+    distinct = set(zip(doc_ids.tolist(), map(normalise_line, lines)))
+    counts: dict[str, int] = {}
+    for _, text in distinct:
+        counts[text] = counts.get(text, 0) + 1
+    return {text: count for text, count in counts.items() if count >= MIN_CORPUS_DOCS and text}
+
+
+def corpus_doc_freq(b: Batch) -> np.ndarray:
+    """log(1 + number of training documents with this same line): templates repeat."""
+    counts = getattr(b, "line_counts", {})
+    return np.log1p(np.fromiter((counts.get(normalise_line(s), 0) for s in b.stripped), dtype=np.float64, count=b.n))
 
 
 # ---------------------------------------------------------------- context features
@@ -484,7 +565,9 @@ WINDOWS = (3, 10)
 LONG_LINE_WORDS = 15
 DISTANCE_CAP = 50
 # Line features averaged over the windows (window3_n_words ...).
-WINDOW_BASES = ("n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio", "stopword_ratio")
+WINDOW_BASES = (
+    "n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio", "stopword_ratio", "has_date",
+)  # fmt: skip
 
 
 def _neighbour_feature(base: str, offset: int) -> Callable[[Batch], np.ndarray]:
@@ -589,7 +672,7 @@ LINE_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
         upper_ratio, title_word_ratio, terminal_per_word, comma_per_word, separator_per_word,
         ends_terminal, ends_dash, ends_colon, ends_digit, starts_upper, starts_lower,
         starts_digit, starts_bullet, has_link_text, has_copyright, repeats_in_doc, is_long,
-        stopword_ratio, cjk_ratio, non_ascii_ratio, n_tokens,
+        stopword_ratio, cjk_ratio, non_ascii_ratio, n_tokens, corpus_doc_freq, has_date, comment_marker,
     )
 }  # fmt: skip
 
@@ -604,7 +687,13 @@ CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
         for width in WINDOWS
         for base in WINDOW_BASES
     },
-    **{f.__name__: f for f in (lines_since_long, lines_until_long, run_same_end, run_same_start, run_short)},
+    **{
+        f.__name__: f
+        for f in (
+            lines_since_long, lines_until_long, run_same_end, run_same_start, run_short,
+            comment_markers_before, lines_since_comment_marker,
+        )
+    },  # fmt: skip
 }
 
 POSITION_FEATURES = {f.__name__: f for f in (position, lines_to_end, relative_position, chars_before_share)}
@@ -622,10 +711,12 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
 }
 
 
-def compute_features(X, names: Sequence[str] | None = None) -> np.ndarray:
-    """The feature matrix of the model's input ``X`` (see :func:`split_rows`)."""
+def compute_features(X, names: Sequence[str] | None = None, line_counts: dict[str, int] | None = None) -> np.ndarray:
+    """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
+    ``line_counts`` are the corpus line frequencies learned by :class:`LineFeatures`."""
     names = list(FEATURES) if names is None else list(names)
     batch = Batch(*split_rows(X))
+    batch.line_counts = line_counts or {}
     matrix = np.empty((batch.n, len(names)), dtype=np.float32)
     for column, name in enumerate(names):
         matrix[:, column] = batch.feature(name)
@@ -650,11 +741,12 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
         self.feature_names_ = np.array(names, dtype=object)
+        self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
         return self
 
     def transform(self, X):
         check_is_fitted(self, "feature_names_")
-        return compute_features(X, self.feature_names_)
+        return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}))
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

@@ -4,6 +4,12 @@ its training, its model card, and saving and loading.
 A saved model is a plain joblib file holding a :class:`BoilerplateModel` (a ``Pipeline``),
 with its card both inside (``model.card_``) and beside it as JSON (``model.json``), so the
 card can be read, and versions checked, without unpickling anything.
+
+Loading a joblib (pickle) file runs whatever code its author put in it.  For models shared
+between people, save them as ``.skops`` instead: :mod:`skops.io` rebuilds only types on an
+allow-list (:data:`TRUSTED_TYPES` and scikit-learn's own), and boilerkit refuses any other.
+The card beside a model holds its sha256, checked before anything is loaded, so a damaged
+or swapped file is refused rather than unpickled.
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ import os
 import platform
 import time
 import warnings
+import zipfile
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
 import joblib
 import numpy as np
+import skops.io
 import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import InconsistentVersionWarning
@@ -30,7 +38,8 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .evaluate import char_weights, confusion, evaluate_pages
-from .features import LineFeatures, as_rows
+from .features import FEATURES, LineFeatures, as_rows
+from .stacking import SequenceStacker
 from .io import expand_paths, iter_labelled, split_lines
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,16 @@ DEFAULT_THRESHOLD = 0.5
 # Thresholds tried when tuning on cross-validated probabilities.
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.025), 3)
 DEFAULT_MODEL_NAME = "default.joblib"
+SKOPS_SUFFIX = ".skops"
+# Types a .skops model may hold beyond those skops trusts by default (numpy, and the
+# scikit-learn estimators): boilerkit's own classes and the parts of scikit-learn that
+# skops.io.get_untrusted_types() lists for a trained model.  Anything else is refused.
+TRUSTED_TYPES = (
+    "boilerkit.features.LineFeatures",
+    "boilerkit.model.BoilerplateModel",
+    "boilerkit.stacking.SequenceStacker",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+)
 
 
 class ModelError(RuntimeError):
@@ -77,9 +96,8 @@ class BoilerplateModel(Pipeline):
         return "\n".join(line for line, label in zip(lines, labels) if label)
 
 
-def build_model(seed: int = 0, threshold: float = DEFAULT_THRESHOLD, max_iter: int = 300) -> BoilerplateModel:
-    """An unfitted model with boilerkit's default settings."""
-    classifier = HistGradientBoostingClassifier(
+def boosted_trees(max_iter: int, seed: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(
         max_iter=max_iter,
         learning_rate=0.1,
         max_leaf_nodes=63,
@@ -90,9 +108,35 @@ def build_model(seed: int = 0, threshold: float = DEFAULT_THRESHOLD, max_iter: i
         early_stopping=False,
         random_state=seed,
     )
+
+
+# Boosting rounds of the first pass (its probabilities only feed the second pass, which
+# corrects them, so it needs fewer) and of the second pass.
+FIRST_PASS_ITER = 100
+SECOND_PASS_ITER = 150
+# Grouped folds for the out-of-fold first-pass probabilities the second pass learns from.
+STACKING_FOLDS = 3
+
+
+def build_model(
+    seed: int = 0, threshold: float = DEFAULT_THRESHOLD, max_iter: int = SECOND_PASS_ITER, two_pass: bool = True
+) -> BoilerplateModel:
+    """An unfitted model with boilerkit's default settings: line features, then two passes
+    of gradient-boosted trees (see :mod:`boilerkit.stacking`), then the threshold."""
+    features = LineFeatures()
+    if two_pass:
+        classifier = SequenceStacker(
+            boosted_trees(min(FIRST_PASS_ITER, max_iter), seed),
+            boosted_trees(max_iter, seed),
+            position_column=list(FEATURES).index("position"),
+            folds=STACKING_FOLDS,
+            random_state=seed,
+        )
+    else:
+        classifier = boosted_trees(max_iter, seed)
     return BoilerplateModel(
         [
-            ("features", LineFeatures()),
+            ("features", features),
             ("classifier", FixedThresholdClassifier(classifier, threshold=threshold, response_method="predict_proba")),
         ]
     )
@@ -173,7 +217,7 @@ def train(
     cv: int = 0,
     seed: int = 0,
     threshold: float | None = None,
-    max_iter: int = 300,
+    max_iter: int = SECOND_PASS_ITER,
 ) -> BoilerplateModel:
     """Train a model on labelled dumps.
 
@@ -232,15 +276,28 @@ def card_path(model_path: str | os.PathLike) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
+def is_skops(path: str | os.PathLike) -> bool:
+    return str(path).lower().endswith(SKOPS_SUFFIX)
+
+
 def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
-    """Write the model (joblib) and its card (JSON, with the joblib file's sha256) beside it."""
+    """Write the model and its card (JSON, with the model file's sha256) beside it.
+
+    The format follows the suffix: ``.skops`` (safe to share, see :func:`load_model`), else
+    joblib.  Both files are written under temporary names and renamed when complete.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
-    joblib.dump(model, tmp, compress=3)
+    if is_skops(path):
+        skops.io.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
+    else:
+        joblib.dump(model, tmp, compress=3)
     os.replace(tmp, path)
     card = {**getattr(model, "card_", {}), "model_file": path.name, "model_sha256": sha256_of(path)}
     card_file = card_path(path)
-    card_file.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    card_tmp = card_file.with_name(f".{card_file.name}.part")
+    card_tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    os.replace(card_tmp, card_file)
     return path
 
 
@@ -285,24 +342,67 @@ def check_compatible(card: dict, path) -> None:
         )
 
 
+def check_checksum(card: dict, path: Path, bundled: bool) -> None:
+    """Refuse a model file whose sha256 is not the one its card recorded when it was saved."""
+    expected = card.get("model_sha256")
+    if expected is None:
+        if bundled:
+            raise ModelError(f"{path}: the bundled model's card has no checksum: reinstall boilerkit")
+        return
+    if sha256_of(path) != expected:
+        advice = "reinstall boilerkit" if bundled else "get it again or retrain it with `boilerkit train`"
+        raise ModelError(
+            f"{path}: sha256 differs from the one in {card_path(path).name}: "
+            f"the file is damaged or was modified; {advice}"
+        )
+
+
+def _load_skops(path: Path):
+    """The object in a .skops file, refusing any type not on the allow-list."""
+    try:
+        untrusted = skops.io.get_untrusted_types(file=path)
+    except Exception as error:  # a damaged zip or schema
+        raise ModelError(f"{path}: not a loadable .skops model ({type(error).__name__}: {error})") from None
+    refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
+    if refused:
+        raise ModelError(
+            f"{path}: holds types boilerkit does not trust ({', '.join(refused)}): refusing to load it; "
+            "a .skops model from boilerkit holds only boilerkit and scikit-learn types"
+        )
+    return skops.io.load(path, trusted=untrusted)
+
+
 def load_model(path: str | os.PathLike | None = None) -> BoilerplateModel:
     """Load a saved model, by default the bundled one.
 
-    A joblib file can run code when it is loaded: load only models from people you trust.
+    A joblib file can run code when it is loaded: load joblib models only from people you
+    trust.  A ``.skops`` file is rebuilt from an allow-list of types (:data:`TRUSTED_TYPES`
+    and those skops trusts), so it is the format to share models in.  A model whose card
+    records a sha256 (every model saved by :func:`save_model`) must match it; the bundled
+    model must have one.
     """
+    bundled = path is None
     path = Path(path) if path is not None else default_model_path()
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     card = read_card(path)
     if card is not None:
         check_compatible(card, path)
+        check_checksum(card, path, bundled)
+    elif bundled:
+        raise ModelError(f"{path}: the bundled model has no card ({card_path(path).name}): reinstall boilerkit")
     with warnings.catch_warnings():
         # Same minor release (checked above): patch releases keep the pickled layout.
         warnings.simplefilter("ignore", InconsistentVersionWarning)
         try:
-            model = joblib.load(path)
+            model = _load_skops(path) if is_skops(path) else joblib.load(path)
+        except ModelError:
+            raise
         except Exception as error:  # unpickling errors come in every type
-            raise ModelError(f"{path}: not a loadable boilerkit model ({type(error).__name__}: {error})") from None
+            hint = "" if card is not None else f"; saved with another scikit-learn than {sklearn.__version__}?"
+            raise ModelError(
+                f"{path}: not a loadable boilerkit model ({type(error).__name__}: {error}){hint}"
+            ) from None
     if not isinstance(model, BoilerplateModel):
         raise ModelError(f"{path}: holds a {type(model).__name__}, not a boilerkit model")
     if card is None:

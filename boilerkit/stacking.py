@@ -110,12 +110,16 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         X = np.asarray(X)
         y = np.asarray(y)
         index = self._index(X)
-        out_of_fold = np.zeros(len(y))
-        splitter = GroupKFold(n_splits=self.folds, shuffle=True, random_state=self.random_state)
-        for train_index, test_index in splitter.split(X, y, index.doc):
-            fold_model = clone(self.first).fit(X[train_index], y[train_index])
-            out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
         self.first_ = clone(self.first).fit(X, y)
+        folds = min(self.folds, len(np.unique(index.doc)))
+        if folds >= 2:
+            out_of_fold = np.zeros(len(y))
+            splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+            for train_index, test_index in splitter.split(X, y, index.doc):
+                fold_model = clone(self.first).fit(X[train_index], y[train_index])
+                out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
+        else:  # a single document: nothing to hold out, the in-sample pass has to do
+            out_of_fold = self.first_.predict_proba(X)[:, 1]
         self.second_ = clone(self.second).fit(np.hstack([X, neighbourhood(index, out_of_fold)]), y)
         self.classes_ = self.second_.classes_
         return self

@@ -1,0 +1,181 @@
+"""Quality benchmark: boilerkit (grouped cross-validation) against the HTML extractors users
+know, on the same pages, scored per dump line by one rule.
+
+For every ``lines*.jsonl.gz`` file of the data folder:
+
+* boilerkit: grouped k-fold cross-validation by document (``boilerkit.model.build_model``
+  settings, threshold = the model's default, not tuned on the test folds);
+* peers: the cached outputs of ``benchmarks/peers.py`` (trafilatura in three settings,
+  readability-lxml, resiliparse, jusText on the HTML and on the text, C4's line rules),
+  HTML outputs mapped onto the dump lines with ``boilerkit.align`` — the rule the gold
+  labels were made with;
+
+then a leave-one-dataset-out run (train on every other dataset of both files, test on the
+one left out).  Prints one table per file, per dataset and per page type, and writes them
+to ``benchmarks/results/quality.md``.
+
+    python benchmarks/peers.py --data-dir ../shared/data     # once: runs the peers (slow)
+    python benchmarks/quality.py --data-dir ../shared/data [--lodo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
+from boilerkit.model import build_model, cross_validated_probabilities, per_document, training_arrays  # noqa: E402
+
+CACHE = ROOT / "benchmarks" / "cache"
+RESULTS = ROOT / "benchmarks" / "results"
+SYSTEM = "boilerkit"
+
+
+def read_docs(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        return [json.loads(line) for line in stream]
+
+
+def boilerkit_cv(docs: list[dict], folds: int, seed: int, tag: str, force: bool) -> np.ndarray:
+    """Out-of-fold content probabilities of every line (cached per file and settings)."""
+    cache = CACHE / f"oof-{tag}-k{folds}-s{seed}.npy"
+    if cache.exists() and not force:
+        return np.load(cache)
+    X, y, groups = training_arrays(docs)
+    probabilities = cross_validated_probabilities(build_model(seed=seed), X, y, groups, folds, seed)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(cache, probabilities)
+    return probabilities
+
+
+def boilerkit_lodo(docs: list[dict], seed: int, force: bool) -> dict[str, np.ndarray]:
+    """Per dataset, probabilities of its lines from a model trained on all other datasets."""
+    results = {}
+    datasets = sorted({doc["dataset"] for doc in docs})
+    for dataset in datasets:
+        cache = CACHE / f"lodo-{dataset}-s{seed}.npy"
+        if cache.exists() and not force:
+            results[dataset] = np.load(cache)
+            continue
+        started = time.perf_counter()
+        train = [doc for doc in docs if doc["dataset"] != dataset]
+        test = [doc for doc in docs if doc["dataset"] == dataset]
+        X, y, _ = training_arrays(train)
+        model = build_model(seed=seed).fit(X, y)
+        results[dataset] = model.predict_proba(training_arrays(test)[0])[:, 1]
+        np.save(cache, results[dataset])
+        logging.info("left out %s: %.0f s", dataset, time.perf_counter() - started)
+    return results
+
+
+# ------------------------------------------------------------------------------ tables
+
+COLUMNS = ["system", "char P", "char R", "char F1", "line F1", "page F1"]
+
+
+def row(name: str, scores) -> list[str]:
+    return [
+        name,
+        f"{scores.chars.precision:.3f}",
+        f"{scores.chars.recall:.3f}",
+        f"{scores.chars.f1:.3f}",
+        f"{scores.lines.f1:.3f}",
+        f"{scores.page_f1_mean:.3f}",
+    ]
+
+
+def markdown_table(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "| --- " + "| ---: " * (len(COLUMNS) - 1) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def ranked(evaluations: dict[str, Evaluation], pick) -> list[list[str]]:
+    """Rows sorted by character F1, best first; ``pick`` selects the Scores to show."""
+    scored = [(name, pick(e)) for name, e in evaluations.items()]
+    scored = [(name, s) for name, s in scored if s is not None]
+    return [row(name, s) for name, s in sorted(scored, key=lambda item: -item[1].chars.f1)]
+
+
+def tables_for(title: str, evaluations: dict[str, Evaluation]) -> str:
+    parts = [f"### {title}: all pages ({next(iter(evaluations.values())).overall.n_pages})", "",
+             markdown_table(ranked(evaluations, lambda e: e.overall)), ""]
+    for field in ("dataset", "page_type"):
+        values = sorted(next(iter(evaluations.values())).groups.get(field, {}))
+        if field == "dataset" and len(values) < 2:
+            continue
+        for value in values:
+            n = evaluations[SYSTEM].groups[field][value].n_pages
+            parts += [f"#### {title}: {field} = {value} ({n} pages)", "",
+                      markdown_table(ranked(evaluations, lambda e: e.groups.get(field, {}).get(value))), ""]
+    return "\n".join(parts)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lodo", action="store_true", help="also run leave-one-dataset-out")
+    parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
+    parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+
+    report = ["# Quality benchmark", "",
+              f"Grouped {args.folds}-fold cross-validation by document (seed {args.seed}); boilerkit at its "
+              "default threshold; peers' output mapped onto the dump lines with `boilerkit.align`.", ""]
+    all_docs, all_probabilities = [], []
+    for lines_file in sorted(args.data_dir.glob("lines*.jsonl.gz")):
+        docs = read_docs(lines_file)
+        tag = lines_file.name.removesuffix(".jsonl.gz")
+        probabilities = boilerkit_cv(docs, args.folds, args.seed, tag, args.force)
+        threshold = build_model().threshold
+        labels = per_document(docs, (probabilities >= threshold).astype(np.int8))
+        evaluations = {SYSTEM: evaluate_pages(zip(docs, labels))}
+        if not args.no_peers:
+            sys.path.insert(0, str(ROOT / "benchmarks"))
+            from peers import score_peers
+
+            evaluations.update(score_peers(lines_file))
+        section = tables_for(lines_file.name, evaluations)
+        print(section, flush=True)
+        report.append(section)
+        all_docs.extend(docs)
+        all_probabilities.append(probabilities)
+
+    if args.lodo:
+        by_dataset = boilerkit_lodo(all_docs, args.seed, args.force)
+        rows = []
+        cv_probabilities = np.concatenate(all_probabilities)
+        cv_by_doc = per_document(all_docs, cv_probabilities)
+        for dataset, probabilities in by_dataset.items():
+            docs = [doc for doc in all_docs if doc["dataset"] == dataset]
+            cv = [p for doc, p in zip(all_docs, cv_by_doc) if doc["dataset"] == dataset]
+            left_out = evaluate_pages(zip(docs, per_document(docs, (probabilities >= 0.5).astype(np.int8)))).overall
+            within = evaluate_pages(zip(docs, [(p >= 0.5).astype(np.int8) for p in cv])).overall
+            rows.append(row(f"{dataset} left out", left_out))
+            rows.append(row(f"{dataset} (cross-validated within its file)", within))
+        section = "\n".join(["### Leave one dataset out", "",
+                             "Trained on every other dataset of both files, tested on the one left out; "
+                             "beside it, the same pages in the grouped cross-validation above.", "",
+                             markdown_table(rows), ""])
+        print(section)
+        report.append(section)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "quality.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
