@@ -364,7 +364,10 @@ def parse_labelled_tsv(text: str, path: str | os.PathLike) -> dict:
         if not tab:
             raise InputError(path, "no TAB: expected LABEL<TAB>line", number)
         if label not in LABEL_WORDS:
-            raise InputError(path, f"unknown label {label!r}: expected 1, 0, content or clutter", number)
+            hint = ""
+            if label.isdigit() and _SCORED_ROW.match(rest):
+                hint = " (this looks like a review list of `apply --sort uncertain`: train on the `--format tsv` file)"
+            raise InputError(path, f"unknown label {label!r}: expected 1, 0, content or clutter{hint}", number)
         labels.append(LABEL_WORDS[label])
         lines.append(rest.partition("\t")[2] if scored else rest)
     return {"id": str(path), "lines": lines, "labels": labels}
