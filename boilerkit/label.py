@@ -140,6 +140,8 @@ def label(
         raise InputError(dump, "not a JSONL file of pairs: give the clean text of this dump with --gold")
     if gold is not None and is_jsonl(dump):
         raise InputError(dump, "a JSONL file holds its golds in a \"gold\" field: drop --gold")
+    if output.lower().endswith(".gz"):
+        raise InputError(output, "gzipped output is not supported: write .jsonl (or .tsv) and gzip it after")
     for path in (dump, gold):
         if path is not None and path != STDIN and output != STDIN and os.path.exists(output) \
                 and os.path.samefile(path, output):

@@ -112,3 +112,9 @@ def test_text_dump_without_gold_is_refused(tmp_path):
 def test_pairs_file_with_gold_option_is_refused(pairs_file, tmp_path):
     result = run("label", pairs_file, "--gold", pairs_file)
     assert result.exit_code != 0 and "drop --gold" in result.output
+
+
+def test_gzipped_output_is_refused_not_written_as_plain_text(pairs_file, tmp_path):
+    result = run("label", pairs_file, "-o", tmp_path / "out.jsonl.gz")
+    assert result.exit_code != 0 and "gzipped output is not supported" in result.output
+    assert not (tmp_path / "out.jsonl.gz").exists()
