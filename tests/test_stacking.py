@@ -1,0 +1,51 @@
+"""The second pass: document boundaries, neighbourhood columns and the classifier contract."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+
+from boilerkit.features import DocumentIndex
+from boilerkit.stacking import NEIGHBOURHOOD_NAMES, SequenceStacker, documents_from_positions, neighbourhood
+
+
+def test_documents_from_positions():
+    assert documents_from_positions(np.array([0, 1, 2, 0, 0, 1])).tolist() == [0, 0, 0, 1, 2, 2]
+
+
+def test_neighbourhood_never_crosses_documents():
+    index = DocumentIndex(np.array([0, 0, 1, 1]))
+    p1 = np.array([0.9, 0.8, 0.1, 0.2])
+    columns = neighbourhood(index, p1)
+    assert columns.shape == (4, len(NEIGHBOURHOOD_NAMES))
+    prev1 = columns[:, NEIGHBOURHOOD_NAMES.index("p1_prev1")]
+    assert prev1.tolist() == [-1, 0.9, -1, 0.1]
+    doc_mean = columns[:, NEIGHBOURHOOD_NAMES.index("p1_doc_mean")]
+    np.testing.assert_allclose(doc_mean, [0.85, 0.85, 0.15, 0.15])
+
+
+def _toy_data(n_docs=12, length=10, seed=0):
+    rng = np.random.default_rng(seed)
+    position = np.tile(np.arange(length), n_docs)
+    signal = rng.normal(size=n_docs * length)
+    X = np.column_stack([position, signal])
+    y = (signal > 0).astype(int)
+    return X, y
+
+
+def test_stacker_contract():
+    X, y = _toy_data()
+    model = SequenceStacker(LogisticRegression(), LogisticRegression(), position_column=0, folds=3)
+    assert clone(model).get_params()["folds"] == 3
+    assert model.fit(X, y) is model
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(y), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    assert (model.predict(X) == y).mean() > 0.9
+
+
+def test_stacker_with_one_document():
+    X, y = _toy_data(n_docs=1)
+    model = SequenceStacker(LogisticRegression(), LogisticRegression(), position_column=0).fit(X, y)
+    assert model.predict_proba(X).shape == (len(y), 2)
