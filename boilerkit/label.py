@@ -146,21 +146,26 @@ def label(
         if path is not None and path != STDIN and output != STDIN and os.path.exists(output) \
                 and os.path.samefile(path, output):
             raise InputError(output, "output file is also an input: refusing to overwrite it")
-    summary = LabelSummary()
     if gold is not None:
-        lines = split_lines(read_text(dump))
-        alignment = align_labels(lines, read_text(gold))
-        with AtomicWriter(output) as out:
-            out.writelines(f"{y}\t{line}\n" for y, line in zip(alignment.labels.tolist(), lines))
-        page = LabelledPage(dump, None, None, len(lines), int(alignment.labels.sum()),
-                            round(float(alignment.gold_coverage), 4))
-        summary.pages.append(_check(page))
-        return summary
+        return LabelSummary([_label_text_pair(dump, str(gold), output)])
+    return LabelSummary(_label_pairs_file(dump, output))
+
+
+def _label_text_pair(dump: str, gold: str, output: str) -> LabelledPage:
+    lines = split_lines(read_text(dump))
+    alignment = align_labels(lines, read_text(gold))
     with AtomicWriter(output) as out:
-        for number, text in _iter_text_lines(dump):
-            if not text.strip():
-                continue
-            record, page = label_record(_parse_json(text, dump, number), dump, number)
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            summary.pages.append(page)
-    return summary
+        out.writelines(f"{y}\t{line}\n" for y, line in zip(alignment.labels.tolist(), lines))
+    coverage = round(float(alignment.gold_coverage), 4)
+    return _check(LabelledPage(dump, None, None, len(lines), int(alignment.labels.sum()), coverage))
+
+
+def _label_pairs_file(path: str, output: str) -> list[LabelledPage]:
+    pages = []
+    with AtomicWriter(output) as out:
+        for number, text in _iter_text_lines(path):
+            if text.strip():
+                record, page = label_record(_parse_json(text, path, number), path, number)
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                pages.append(page)
+    return pages
