@@ -114,6 +114,14 @@ def main(
     _setup_logging(verbose, quiet)
 
 
+def _save(model, output: Path) -> Path:
+    try:
+        with exit_on_sigterm():
+            return save_model(model, output)
+    except OSError as error:
+        fail(f"{output}: cannot write the model: {error.strerror or error}")
+
+
 def _load(model: Optional[Path]):
     try:
         return load_model(model)
@@ -176,14 +184,14 @@ def train(
             model = train_on_base(data, base, data_dir=data_dir, repeat=repeat)
         except (InputError, ModelError, ValueError) as error:
             fail(str(error))
-        path = save_model(model, output)
+        path = _save(model, output)
         typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
         return
     try:
         model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter)
     except (InputError, ValueError) as error:
         fail(str(error))
-    path = save_model(model, output)
+    path = _save(model, output)
     metrics = model.card_.get("cross_validation")
     if metrics:
         typer.echo(f"grouped {cv}-fold cross-validation (threshold {model.threshold:.3f}):")

@@ -288,11 +288,15 @@ def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
-    if is_skops(path):
-        skops.io.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
-    else:
-        joblib.dump(model, tmp, compress=3)
-    os.replace(tmp, path)
+    try:
+        if is_skops(path):
+            skops.io.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
+        else:
+            joblib.dump(model, tmp, compress=3)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, Ctrl-C: leave no half-written model behind
+        tmp.unlink(missing_ok=True)
+        raise
     card = {**getattr(model, "card_", {}), "model_file": path.name, "model_sha256": sha256_of(path)}
     card_file = card_path(path)
     card_tmp = card_file.with_name(f".{card_file.name}.part")
@@ -317,9 +321,12 @@ def read_card(path: str | os.PathLike) -> dict | None:
     if not file.is_file():
         return None
     try:
-        return json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
+        card = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelError(f"{file}: unreadable model card: {error}") from None
+    if not isinstance(card, dict):
+        raise ModelError(f"{file}: unreadable model card: not a JSON object")
+    return card
 
 
 def _minor(version: str) -> tuple[str, ...]:

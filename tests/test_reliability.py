@@ -97,11 +97,12 @@ def test_byte_order_mark_chooses_the_encoding(tmp_path, encoding):
     assert doc.lines == split_lines(text)
 
 
-def test_utf16_with_a_broken_last_character_is_replaced_and_warned(tmp_path, caplog):
+def test_utf16_with_a_broken_last_character_is_replaced_and_warned(small_model_path, tmp_path):
     path = write(tmp_path, "cut.txt", "\ufeffok\n".encode("utf-16-le") + b"\x41")
-    (doc,) = iter_documents([path])
-    assert doc.lines == ["ok", "\ufffd"]
-    assert "invalid UTF-16-LE" in caplog.text
+    result = run("apply", path, "-m", small_model_path, "-f", "tsv")
+    assert result.exit_code == 0
+    assert [row.split("\t", 2)[2] for row in tsv_rows(result.stdout)] == ["ok", "\ufffd"]
+    assert f"{path}: 1 invalid UTF-16-LE byte sequence(s) replaced" in result.stderr
 
 
 def test_utf16_jsonl_is_refused_with_advice(small_model_path, tmp_path):
@@ -110,10 +111,12 @@ def test_utf16_jsonl_is_refused_with_advice(small_model_path, tmp_path):
     assert_clean_failure(result, f"{path}:1: JSONL in UTF-16-LE: convert it to UTF-8")
 
 
-def test_a_few_nul_bytes_are_kept_and_warned(tmp_path, caplog):
-    (doc,) = iter_documents([write(tmp_path, "nul.txt", b"before\x00after\nnext line\n")])
-    assert doc.lines == ["before\x00after", "next line"]
-    assert "1 NUL byte(s) kept" in caplog.text
+def test_a_few_nul_bytes_are_kept_and_warned(small_model_path, tmp_path):
+    path = write(tmp_path, "nul.txt", b"before\x00after\nnext line\n")
+    result = run("apply", path, "-m", small_model_path, "-f", "tsv")
+    assert result.exit_code == 0
+    assert [row.split("\t", 2)[2] for row in tsv_rows(result.stdout)] == ["before\x00after", "next line"]
+    assert f"{path}: 1 NUL byte(s) kept" in result.stderr
 
 
 def test_lone_surrogate_in_jsonl_is_replaced_and_warned(small_model_path, tmp_path):
@@ -447,3 +450,21 @@ def test_joblib_load_still_refuses_other_objects(tmp_path):
     joblib.dump({"a": 1}, path)
     with pytest.raises(ModelError, match="holds a dict"):
         load_model(path)
+
+
+def test_model_card_that_is_not_an_object_is_one_clear_error(small_model_path, tmp_path):
+    path = tmp_path / "model.joblib"
+    path.write_bytes(small_model_path.read_bytes())
+    card_path(path).write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(ModelError, match="unreadable model card: not a JSON object"):
+        load_model(path)
+
+
+def test_failed_model_save_leaves_nothing_behind(small_model, tmp_path, monkeypatch):
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model_module.joblib, "dump", disk_full)
+    with pytest.raises(OSError):
+        save_model(small_model, tmp_path / "model.joblib")
+    assert list(tmp_path.iterdir()) == []
