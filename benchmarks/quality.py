@@ -129,6 +129,7 @@ def main(argv=None) -> None:
     parser.add_argument("--lodo", action="store_true", help="also run leave-one-dataset-out")
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
+    parser.add_argument("--files", default="lines*.jsonl.gz", help="glob of line files in the data folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -136,7 +137,7 @@ def main(argv=None) -> None:
               f"Grouped {args.folds}-fold cross-validation by document (seed {args.seed}); boilerkit at its "
               "default threshold; peers' output mapped onto the dump lines with `boilerkit.align`.", ""]
     all_docs, all_probabilities = [], []
-    for lines_file in sorted(args.data_dir.glob("lines*.jsonl.gz")):
+    for lines_file in sorted(args.data_dir.glob(args.files)):
         docs = read_docs(lines_file)
         tag = lines_file.name.removesuffix(".jsonl.gz")
         probabilities = boilerkit_cv(docs, args.folds, args.seed, tag, args.force)

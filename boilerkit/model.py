@@ -112,10 +112,10 @@ def boosted_trees(max_iter: int, seed: int) -> HistGradientBoostingClassifier:
 
 # Boosting rounds of the first pass (its probabilities only feed the second pass, which
 # corrects them, so it needs fewer) and of the second pass.
-FIRST_PASS_ITER = 100
-SECOND_PASS_ITER = 150
+FIRST_PASS_ITER = 60
+SECOND_PASS_ITER = 120
 # Grouped folds for the out-of-fold first-pass probabilities the second pass learns from.
-STACKING_FOLDS = 3
+STACKING_FOLDS = 2
 
 
 def build_model(
