@@ -292,11 +292,19 @@ def evaluate(
     model: ModelOption = None,
     threshold: ThresholdOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    report: Annotated[
+        Optional[Path],
+        typer.Option("--report", help="Also write an HTML report into this directory (index.html): scores, "
+                     "precision-recall curves, the features that matter most, the worst pages."),
+    ] = None,
 ) -> None:
     """Score a model on labelled dumps: precision, recall and F1 of the content class."""
     loaded = _load(model)
     try:
-        result = evaluate_model(data, loaded, threshold)
+        if report is None:
+            result = evaluate_model(data, loaded, threshold)
+        else:
+            result = _evaluate_with_report(data, loaded, threshold, report, model)
     except InputError as error:
         fail(str(error))
     if as_json:
@@ -304,6 +312,17 @@ def evaluate(
                                **result.as_dict()}, indent=2))
     else:
         typer.echo(format_evaluation(result))
+
+
+def _evaluate_with_report(data, loaded, threshold, directory: Path, model: Optional[Path]) -> Evaluation:
+    from .report import build_report, write_report
+
+    try:
+        built = build_report(data, loaded, threshold, model_name=str(model) if model else "bundled model")
+    except ValueError as error:
+        fail(str(error))
+    typer.echo(f"report: {write_report(built, directory)}", err=True)
+    return built.evaluation
 
 
 # ------------------------------------------------------------------------------- apply
@@ -382,6 +401,43 @@ def _apply_on_dask(inputs, model, threshold, output_format: str, output: str, sc
                f"{done.content_lines} content lines -> {output}", err=True)
     if any(summary["errors"] for summary in summaries):
         raise typer.Exit(EXIT_ERROR)
+
+
+# ----------------------------------------------------------------------------- inspect
+
+
+@app.command()
+def inspect(
+    inputs: Annotated[list[str], typer.Argument(help="Dumps: text files, directories, JSONL(.gz), WET files.")],
+    model: ModelOption = None,
+    threshold: ThresholdOption = None,
+    sort: Annotated[
+        SortOrder, typer.Option("--sort", help="uncertain: each document's least certain lines first.")
+    ] = SortOrder.document,
+    limit: Annotated[int, typer.Option(min=0, help="Lines shown per document (0: all).")] = 0,
+) -> None:
+    """Show every line coloured by its label (green: content, grey: clutter) with its probability."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from .report import line_decisions
+
+    loaded = _load(model)
+    try:
+        documents = line_decisions(inputs, loaded, threshold, sort=sort.value)
+    except InputError as error:
+        fail(str(error))
+    console = Console(highlight=False, soft_wrap=True)
+    for document in documents:
+        kept = sum(decision.label for decision in document.lines)
+        console.rule(Text(f"{document.source}: {kept}/{len(document.lines)} lines content "
+                          f"(threshold {document.threshold:.3f})"), align="left")
+        for decision in document.lines[: limit or None]:
+            style = "green" if decision.label else "bright_black"
+            row = Text(f"{decision.number:>5} {decision.score:.3f} ", style="dim")
+            row.append("█ " if decision.label else "  ", style=style)
+            row.append(decision.line, style=style)
+            console.print(row)
 
 
 if __name__ == "__main__":  # pragma: no cover
