@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -62,6 +65,10 @@ def batches(documents: Iterable[Document], batch_lines: int = BATCH_LINES) -> It
 def label_documents(model, documents: Sequence[Document], threshold: float | None = None) -> list[LabelledDocument]:
     """Labels and content probabilities of every line of ``documents``, predicted as one batch."""
     labels, scores = model.label_lines(as_rows(doc.lines for doc in documents), threshold)
+    return _split_by_document(documents, labels, scores)
+
+
+def _split_by_document(documents: Sequence[Document], labels, scores) -> list[LabelledDocument]:
     bounds = np.cumsum([0] + [len(doc.lines) for doc in documents])
     return [
         LabelledDocument(doc, labels[start:end], scores[start:end])
@@ -70,10 +77,72 @@ def label_documents(model, documents: Sequence[Document], threshold: float | Non
 
 
 def iter_labelled_documents(
-    model, documents: Iterable[Document], threshold: float | None = None, batch_lines: int = BATCH_LINES
+    model,
+    documents: Iterable[Document],
+    threshold: float | None = None,
+    batch_lines: int = BATCH_LINES,
+    jobs: int = 1,
 ) -> Iterator[LabelledDocument]:
+    """Labelled documents, in input order; with ``jobs`` > 1 the batches are labelled by that
+    many worker processes (see :func:`_iter_labelled_in_pool`)."""
+    if jobs > 1:
+        yield from _iter_labelled_in_pool(model, documents, threshold, batch_lines, jobs)
+        return
     for batch in batches(documents, batch_lines):
         yield from label_documents(model, batch, threshold)
+
+
+# ------------------------------------------------------------------------ worker processes
+
+# Batches handed to the workers ahead of the one being written, per worker: enough to keep
+# every worker busy while the main process reads and writes, few enough that memory stays
+# flat (each batch in flight holds its documents, about BATCH_LINES lines).
+BATCHES_AHEAD_PER_JOB = 2
+
+_worker_model = None
+
+
+def _start_worker(model, threads: int) -> None:
+    """Pool initializer: keep the model (sent once per worker) and cap the threads that
+    numpy and the classifier's OpenMP loops use, so that N workers do not each start one
+    thread per core."""
+    global _worker_model
+    _worker_model = model
+    # Ctrl-C reaches the whole process group: the main process stops the pool and removes
+    # the partial output; workers printing their own KeyboardInterrupt would only add noise.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+    threadpool_limits(threads)
+
+
+def _label_in_worker(lines_of_documents: list[list[str]], threshold: float | None):
+    """Labels and scores of one batch (only the lines travel to the worker and only two
+    arrays come back; the documents and their records stay in the main process)."""
+    return _worker_model.label_lines(as_rows(lines_of_documents), threshold)
+
+
+def _iter_labelled_in_pool(
+    model, documents: Iterable[Document], threshold: float | None, batch_lines: int, jobs: int
+) -> Iterator[LabelledDocument]:
+    """Batches labelled by ``jobs`` processes, results in input order.  At most
+    ``jobs * BATCHES_AHEAD_PER_JOB`` batches are in flight: the input is read only as fast
+    as the workers label it (``Pool.imap`` would read all of it ahead into memory)."""
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    pending: deque = deque()
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, threads)) as pool:
+        try:
+            for batch in batches(documents, batch_lines):
+                pending.append((batch, pool.submit(_label_in_worker, [doc.lines for doc in batch], threshold)))
+                if len(pending) >= jobs * BATCHES_AHEAD_PER_JOB:
+                    done, future = pending.popleft()
+                    yield from _split_by_document(done, *future.result())
+            while pending:
+                done, future = pending.popleft()
+                yield from _split_by_document(done, *future.result())
+        finally:
+            for _, future in pending:  # an error or an early stop: drop the queued work
+                future.cancel()
 
 
 # ------------------------------------------------------------------------ output formats
@@ -151,6 +220,7 @@ def apply(
     batch_lines: int = BATCH_LINES,
     strict: bool = False,
     on_error: ErrorHandler | None = None,
+    jobs: int = 1,
 ) -> ApplySummary:
     """Label every line of ``inputs`` with ``model`` and write ``output_format`` to ``output``
     (``-`` for standard output).  The output file appears only once it is complete.
@@ -159,7 +229,12 @@ def apply(
     :class:`~boilerkit.io.InputError` goes to ``on_error`` (by default, logged) and into
     ``summary.errors``, and the others are cleaned.  With ``strict``, the first one raises
     and no output is written.
+
+    ``jobs`` > 1 labels the batches of ``batch_lines`` lines in that many worker processes
+    (output in the same order as with one); 1 runs everything in this process.
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     if output_format not in FORMATS:
         raise ValueError(f"unknown format {output_format!r}: choose one of {', '.join(FORMATS)}")
     summary = ApplySummary()
@@ -188,7 +263,8 @@ def apply(
             raise ValueError("sort 'uncertain' writes a review list: it needs the tsv format")
         write = review_writer(model.threshold if threshold is None else threshold)
     with AtomicWriter(output) as out:
-        for result in iter_labelled_documents(model, documents_of_files(paths, report), threshold, batch_lines):
+        results = iter_labelled_documents(model, documents_of_files(paths, report), threshold, batch_lines, jobs)
+        for result in results:
             write(result, out)
             summary.documents += 1
             summary.lines += len(result.labels)

@@ -352,6 +352,11 @@ def apply(
         typer.Option(help="Stop at the first unreadable input, writing nothing "
                      "(default: report it on stderr, clean the others, exit 1 at the end)."),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes that label batches in parallel "
+                     "(output order unchanged; 1: all in this process)."),
+    ] = 1,
     dask_scheduler: Annotated[
         Optional[str],
         typer.Option(help="Address of a Dask scheduler (tcp://host:8786): clean each input file as one task "
@@ -368,7 +373,7 @@ def apply(
     try:
         with exit_on_sigterm():
             summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, sort=sort.value,
-                                  output=output, strict=strict, on_error=report)
+                                  output=output, strict=strict, on_error=report, jobs=jobs)
     except InputError as error:
         fail(str(error))
     except BrokenPipeError:

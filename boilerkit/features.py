@@ -320,8 +320,20 @@ class Batch(DocumentIndex):
         return "\n" + "\n".join(self.stripped) if self.n else ""
 
     def lines_matching(self, pattern: re.Pattern) -> np.ndarray:
-        """1.0 for lines where ``pattern`` matches: one regex scan of the whole batch, the
-        (rare) matches mapped to lines by their offsets."""
+        """1.0 for lines where ``pattern`` matches.
+
+        With a hint in :data:`PATTERN_HINTS`, only the lines holding one of the hint's
+        literals are searched; otherwise one regex scan of the whole batch, the (rare)
+        matches mapped to lines by their offsets.  Both give the same column.
+        """
+        candidates = self._hinted_lines(PATTERN_HINTS.get(pattern.pattern))
+        if candidates is not None:
+            hit = np.zeros(self.n)
+            search = pattern.search
+            stripped = self.stripped
+            found = [i for i in np.flatnonzero(candidates).tolist() if search(stripped[i])]
+            hit[found] = 1.0
+            return hit
         offsets = np.fromiter((m.start() for m in pattern.finditer(self.joined)), dtype=np.int64)
         hit = np.zeros(self.n)
         if len(offsets):
@@ -329,9 +341,50 @@ class Batch(DocumentIndex):
         return hit
 
     @cached_property
+    def lowered(self) -> str:
+        """:attr:`joined` in small letters."""
+        return self.joined.lower()
+
+    @cached_property
+    def folded(self) -> str | None:
+        """:attr:`joined` with every character that ``re.IGNORECASE`` matches with an ASCII letter
+        turned into that letter, at the same offsets; ``None`` when lowering changes the
+        length (U+0130, whose small form is two characters)."""
+        lowered = self.lowered
+        if len(lowered) != len(self.joined):
+            return None
+        for char, letter in IGNORECASE_ASCII_FOLDS.items():
+            if char in lowered:
+                lowered = lowered.replace(char, letter)
+        return lowered
+
+    def _hinted_lines(self, hint: tuple[str, ...] | None) -> np.ndarray | None:
+        """Lines holding at least one of ``hint``'s literals (see :data:`PATTERN_HINTS`), or
+        ``None`` when the hint cannot be used (no hint, or no :attr:`folded` text)."""
+        if hint is None or self.n == 0 or self.folded is None:
+            return None
+        lines = np.zeros(self.n, dtype=bool)
+        offsets: list[int] = []
+        folded = self.folded
+        for literal in hint:
+            if literal == ANY_DIGIT:
+                # \d is Unicode's Nd: all of it is flagged DIGIT in the BMP; the rare
+                # characters beyond it (clamped in the table) are taken as candidates.
+                lines |= (self.count_class(DIGIT) > 0) | (self.count(self.codes >= _TABLE_SIZE) > 0)
+                continue
+            find = folded.find
+            at = find(literal)
+            while at >= 0:
+                offsets.append(at)
+                at = find(literal, at + 1)
+        if offsets:
+            lines[np.searchsorted(self._bounds[0], np.array(offsets), side="right") - 1] = True
+        return lines
+
+    @cached_property
     def n_stopwords(self) -> np.ndarray:
         """Function words per line: one C-level membership test per word of the batch."""
-        words = "\n".join(self.stripped).lower().split()
+        words = self.lowered.split()  # the same words as "\n".join(self.stripped).lower().split()
         if len(words) != int(self.n_words.sum()):  # cannot happen: same whitespace rule
             return np.fromiter((sum(w in STOPWORDS for w in s.lower().split()) for s in self.stripped), np.float64)
         is_stop = np.fromiter(map(STOPWORDS.__contains__, words), dtype=np.float64, count=len(words))
@@ -482,6 +535,26 @@ COMMENT_PATTERN = re.compile(
     r"|comentarios?|commenti|reactions?)\b|(?:says|said|wrote|writes)[ \t]*:[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# Hints that make the two scans above fast (speed only, never a different result).  Python's
+# re tries a pattern starting with \b at every character of the batch (about 1 s per 100,000
+# lines each); a hint lists literals of which every match holds at least one (in small
+# letters, matched against Batch.folded; ANY_DIGIT stands for \d), and only the lines
+# holding one are searched.  Keyed by the pattern's text: a pattern edited without its hint
+# falls back to the full scan (slow, never wrong).  tests/test_speed.py checks each hint
+# against the full scan.  When you change a pattern, list a literal of every alternative.
+ANY_DIGIT = r"\d"
+PATTERN_HINTS: dict[str, tuple[str, ...]] = {
+    # every alternative has a \d but the last, which ends in "ago"
+    DATE_PATTERN.pattern: (ANY_DIGIT, "ago"),
+    COMMENT_PATTERN.pattern: (
+        "comment", "repl", "respons", "trackback", "pingback", "discussion", "kommentar", "comentario",
+        "reaction", "says", "said", "wrote", "writes",
+    ),  # fmt: skip
+}
+# Characters that re.IGNORECASE matches with an ASCII letter although their str.lower() is
+# not that letter (found by scanning every code point; U+0130 lowers to two characters and
+# is handled by Batch.folded's fallback).  tests/test_speed.py re-derives the list.
+IGNORECASE_ASCII_FOLDS = {"\u0131": "i", "\u017f": "s"}
 # A comment header is short ("12 Comments", "Leave a Reply"); a long line that mentions
 # comments is prose.
 COMMENT_MARKER_MAX_WORDS = 8
