@@ -217,6 +217,9 @@ def _iter_text_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
             if number == 1 and sniff_encoding(raw)[0] != "utf-8":
                 # Read a line at a time, UTF-16/32 would be cut inside characters.
                 raise InputError(path, f"JSONL in {sniff_encoding(raw)[0].upper()}: convert it to UTF-8", 1)
+            if number == 1 and looks_binary(raw):
+                # One error for the file, not one per "line" of, say, a misnamed archive.
+                raise InputError(path, "binary file (control bytes such as NUL), not JSONL", 1)
             yield number, decode(raw, f"{path}:{number}")
     finally:
         if stream is not sys.stdin.buffer:

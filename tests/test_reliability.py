@@ -471,3 +471,10 @@ def test_failed_model_save_leaves_nothing_behind(small_model, tmp_path, monkeypa
     with pytest.raises(OSError):
         save_model(small_model, tmp_path / "model.joblib")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_binary_file_named_jsonl_is_one_error_not_one_per_line(small_model_path, tmp_path, good):
+    binary = write(tmp_path, "archive.jsonl", (bytes(range(256)) + b"\n") * 200)
+    result = run("apply", binary, good, "-m", small_model_path, "-f", "tsv")
+    assert_clean_failure(result, f"{binary}:1: binary file")
+    assert len(tsv_rows(result.stdout)) == 2
