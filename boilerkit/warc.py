@@ -68,7 +68,14 @@ def iter_wet_documents(path: str | os.PathLike) -> Iterator[WetDocument]:
 
 
 def _document_of(record: WarcRecord, path: str, number: int) -> WetDocument:
-    text = decode(record.reader.read(), f"{path}: record {number}")
+    data = record.reader.read()
+    # FastWARC ends a cut-off file (a truncated download) quietly, with a last record whose
+    # headers or block stop short: say so instead of passing on a damaged record.
+    if record.headers.get("Content-Length") is None:
+        raise InputError(path, f"WARC record {number} is truncated (no Content-Length header)")
+    if len(data) < record.content_length:
+        raise InputError(path, f"WARC record {number} is truncated: {len(data)} of {record.content_length} bytes")
+    text = decode(data, f"{path}: record {number}")
     headers = record.headers
     return WetDocument(
         lines=split_lines(text),

@@ -120,3 +120,22 @@ def test_uncompressed_wet_is_read_too(tmp_path):
 def test_missing_wet_file_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         list(iter_documents([tmp_path / "absent.warc.wet.gz"]))
+
+
+@pytest.mark.parametrize("suffix, cut", [(".warc.wet", 100), (".warc.wet", 500), (".warc.wet.gz", 150)])
+def test_truncated_wet_file_is_an_input_error(tmp_path, suffix, cut):
+    # (Some cuts inside the last gzip member make FastWARC drop that record without a word;
+    # those are not caught.)
+    whole = tmp_path / f"whole{suffix}"
+    write_wet(whole, [f"line {i}\n" * 50 for i in range(5)], gzipped=suffix.endswith(".gz"))
+    damaged = tmp_path / f"cut{suffix}"
+    damaged.write_bytes(whole.read_bytes()[:-cut])
+    with pytest.raises(InputError, match="WARC record 5 is truncated"):
+        list(iter_documents([damaged]))
+
+
+def test_a_file_that_is_not_warc_is_an_input_error(tmp_path):
+    path = tmp_path / "notes.warc.wet"
+    path.write_text("hello\nthis is not WARC\n", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot read WARC record 1"):
+        list(iter_documents([path]))
