@@ -4,12 +4,12 @@ For each held-out site (by default the four sites of CleanPortalEval, whose page
 template): a base model is trained on the other pages of ``../shared/data`` (every page of
 the site's registered domain left out, whatever its dataset); then ``--pages`` CleanPortalEval pages of the
 site, with their shipped labels standing in for hand corrections, are added with
-:func:`boilerkit.adapt.fit_on_base`, each repeated several times; all models are scored on the *other*
+:func:`boilerkit.adapt.fit_on_base` at several sample weights (or as copies, ``--copies``); all models are scored on the *other*
 pages of the site (content class, F1 by characters and by lines, pooled over pages).  The
 site-only model (the corrected pages alone, same settings) shows why the base data is kept.
 
     OMP_NUM_THREADS=1 python benchmarks/site_adaptation.py [--data-dir DIR] [--sites msnbc.com,wsj.com]
-        [--base-pages 300] [--max-iter 100] [--repeats 1,10,30] [--draws 1]
+        [--base-pages 150] [--max-iter 60] [--weights 1,10,30] [--copies] [--draws 1]
 
 To keep it to minutes on a shared 2-core machine, the base data is a fixed random sample of
 ``--base-pages`` pages and the classifier gets ``--max-iter`` rounds; the comparison is
@@ -79,19 +79,24 @@ def main() -> None:
                         help="corrected and test pages are the site's pages of this dataset (one gold definition)")
     parser.add_argument("--pages", type=int, default=3, help="corrected pages of the site added")
     parser.add_argument("--draws", type=int, default=1, help="random choices of those pages per site")
-    parser.add_argument("--base-pages", type=int, default=300, help="pages of base data (0: all)")
-    parser.add_argument("--max-iter", type=int, default=100)
-    parser.add_argument("--repeats", default="1,10,30", help="copies of each corrected page")
+    parser.add_argument("--base-pages", type=int, default=150, help="pages of base data (0: all)")
+    parser.add_argument("--max-iter", type=int, default=60)
+    parser.add_argument("--weights", default="1,10,30", help="sample weights of the corrected pages' lines")
+    parser.add_argument("--copies", action="store_true",
+                        help="add that many copies of each corrected page instead of weighting it (to compare)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--one-pass", action="store_true",
+                        help="the one-pass model (no stacking, so no out-of-fold step that copies could leak into)")
     args = parser.parse_args()
-    repeats = [int(r) for r in args.repeats.split(",")]
+    weights = [float(w) for w in args.weights.split(",")]
 
     documents = read_documents(args.data_dir)
     by_site = defaultdict(list)
     for doc in documents:
         by_site[registered_domain(doc.get("url"))].append(doc)
-    template = build_model(seed=args.seed, max_iter=args.max_iter)
-    print(f"base data: {args.base_pages or 'all'} pages; classifier rounds: {args.max_iter}; "
+    template = build_model(seed=args.seed, max_iter=args.max_iter, two_pass=not args.one_pass)
+    print(f"{'one' if args.one_pass else 'two'}-pass model; base data: {args.base_pages or 'all'} pages; "
+          f"classifier rounds: {args.max_iter}; "
           f"{args.pages} corrected pages per draw; F1 of the content class on the site's other pages")
     print(f"{'site':<20} {'draw':>4} {'test pages':>10} {'model':<16} {'char F1':>8} {'line F1':>8} {'page F1':>8} {'fit s':>6}")
     totals = defaultdict(list)
@@ -108,12 +113,17 @@ def main() -> None:
             corrected = [doc for i, doc in enumerate(site_docs) if i in chosen]
             test = [doc for i, doc in enumerate(site_docs) if i not in chosen]
             rows = [("base", base, base_time)]
-            for repeat in repeats:
+            for weight in weights:
                 started = time.perf_counter()
-                rows.append((f"+{args.pages} pages x{repeat}", fit_on_base(template, corrected, base_docs, repeat),
+                if args.copies:
+                    name, model = f"+{args.pages} pages x{weight:g}", fit_on_base(
+                        template, corrected * int(weight), base_docs, 1.0)
+                else:
+                    name, model = f"+{args.pages} pages w={weight:g}", fit_on_base(template, corrected, base_docs, weight)
+                rows.append((name, model,
                              time.perf_counter() - started))
             started = time.perf_counter()
-            rows.append((f"{args.pages} pages only", fit_on_base(template, corrected, [], 1),
+            rows.append((f"{args.pages} pages only", fit_on_base(template, corrected, [], 1.0),
                          time.perf_counter() - started))
             for name, model, seconds in rows:
                 figures = score(model, test)

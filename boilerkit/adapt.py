@@ -6,15 +6,13 @@ with corrected labels fix those mistakes when the model learns from them, but a 
 trained on those pages alone would know nothing else.  So :func:`train_on_base` refits the
 base model's pipeline (same features, classifier settings and threshold) on the base
 model's own training data, listed in its card and looked up by file name in a data
-folder, plus the user's pages, each repeated :data:`DEFAULT_REPEAT` times so that a handful of
-pages is not drowned by thousands.
+folder, plus the user's pages, whose lines get the sample weight :data:`DEFAULT_WEIGHT` (the base
+data's lines 1), so that a handful of pages is heard among thousands.
 
-Repeating pages rather than passing sample weights works with any classifier of the
-pipeline (the two-pass :class:`~boilerkit.stacking.SequenceStacker` takes no sample
-weights).  Its cost: the stacker's out-of-fold first pass may see a copy of a page while
-predicting another copy, so on the user's pages the second pass learns from first-pass
-probabilities that are a little too good; with a few pages among thousands this is small
-next to what the site's pages teach.
+Weights, not copies of the pages: the two-pass model learns its second pass from
+out-of-fold first-pass probabilities, and with copies a fold's first pass would have seen
+a copy of the very page it predicts; measured, copies helped the two-pass model less than
+weights do.
 
 ``benchmarks/site_adaptation.py`` measures it: base model versus adapted model on the pages
 of a site held out of the base data, three corrected pages of the site added.
@@ -28,6 +26,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import sklearn
 from sklearn.base import clone
 
 from .io import InputError
@@ -35,8 +35,8 @@ from .model import BoilerplateModel, ModelError, load_model, load_training_data,
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REPEAT = 10
-"""How many times each of the user's pages is added to the base data.  Measured with
+DEFAULT_WEIGHT = 10.0
+"""Sample weight of the lines of the user's pages (base data: 1).  Measured with
 ``benchmarks/site_adaptation.py`` (CleanPortalEval sites, 3 corrected pages each)."""
 
 
@@ -61,17 +61,26 @@ def base_training_files(card: dict, data_dir: str | os.PathLike) -> list[Path]:
 
 
 def fit_on_base(base: BoilerplateModel, documents: Sequence[dict], base_documents: Sequence[dict],
-                repeat: int = DEFAULT_REPEAT) -> BoilerplateModel:
+                weight: float = DEFAULT_WEIGHT) -> BoilerplateModel:
     """A clone of ``base`` (unfitted, same settings) fitted on ``base_documents`` plus
-    ``repeat`` copies of each of ``documents``."""
-    if repeat < 1:
-        raise ValueError(f"repeat must be at least 1, got {repeat}")
-    X, y, _ = training_arrays([*base_documents, *(doc for doc in documents for _ in range(repeat))])
+    ``documents``, whose lines get sample weight ``weight`` (the base data's lines 1)."""
+    if not weight > 0:
+        raise ValueError(f"the weight of your pages must be positive, got {weight}")
+    X, y, _ = training_arrays([*base_documents, *documents])
+    n_base = sum(len(doc["lines"]) for doc in base_documents)
+    sample_weight = np.ones(len(y))
+    sample_weight[n_base:] = weight
     model = clone(base)
+    classifier = model.steps[-1][1].estimator
+    if not hasattr(classifier, "set_fit_request"):
+        raise ModelError(f"the base model's classifier ({type(classifier).__name__}) takes no sample weights")
     started = time.perf_counter()
-    model.fit(X, y)
-    log.info("fitted on %d base pages and %d of yours (x%d) in %.1f s",
-             len(base_documents), len(documents), repeat, time.perf_counter() - started)
+    # FixedThresholdClassifier passes sample weights on only through metadata routing.
+    with sklearn.config_context(enable_metadata_routing=True):
+        classifier.set_fit_request(sample_weight=True)
+        model.fit(X, y, sample_weight=sample_weight)
+    log.info("fitted on %d base pages and %d of yours (weight %g) in %.1f s",
+             len(base_documents), len(documents), weight, time.perf_counter() - started)
     return model
 
 
@@ -80,20 +89,20 @@ def train_on_base(
     base: str | os.PathLike,
     *,
     data_dir: str | os.PathLike,
-    repeat: int = DEFAULT_REPEAT,
+    weight: float = DEFAULT_WEIGHT,
 ) -> BoilerplateModel:
     """Refit the model saved at ``base`` on its training data (found in ``data_dir``) plus
-    the labelled dumps ``paths`` (e.g. corrected ``apply --format tsv`` files), each of
-    these ``repeat`` times."""
+    the labelled dumps ``paths`` (e.g. corrected ``apply --format tsv`` files), whose lines
+    get sample weight ``weight``."""
     base_model = load_model(base)
     card = getattr(base_model, "card_", {})
     base_documents, base_summaries = load_training_data(base_training_files(card, data_dir))
     documents, summaries = load_training_data(paths)
-    model = fit_on_base(base_model, documents, base_documents, repeat)
-    all_documents = [*base_documents, *(doc for doc in documents for _ in range(repeat))]
+    model = fit_on_base(base_model, documents, base_documents, weight)
+    all_documents = [*base_documents, *documents]
     n_lines = sum(len(doc["lines"]) for doc in all_documents)
     n_content = sum(sum(doc["labels"]) for doc in all_documents)
-    model.card_ = model_card(model, base_summaries + [{**s, "repeat": repeat} for s in summaries],
+    model.card_ = model_card(model, base_summaries + [{**s, "weight": weight} for s in summaries],
                              n_lines, n_content, None, card.get("seed", 0))
     model.card_["base_model"] = {"path": os.path.basename(base), "sha256": sha256_of(base), "created": card.get("created")}
     return model

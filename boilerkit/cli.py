@@ -23,7 +23,7 @@ from . import __version__
 from .apply import apply as apply_model
 from .evaluate import Evaluation, Scores, evaluate as evaluate_model
 from .io import InputError
-from .adapt import DEFAULT_REPEAT, train_on_base
+from .adapt import DEFAULT_WEIGHT, train_on_base
 from .label import MIN_GOLD_COVERAGE, label as label_dumps
 from .model import SECOND_PASS_ITER, ModelError, load_model, save_model, train as train_model
 
@@ -163,9 +163,9 @@ def train(
     data_dir: Annotated[
         Optional[Path], typer.Option(help="With --base: the folder holding the base model's training files.")
     ] = None,
-    repeat: Annotated[
-        int, typer.Option(min=1, help="With --base: how many times each page of DATA is added.")
-    ] = DEFAULT_REPEAT,
+    weight: Annotated[
+        float, typer.Option(help="With --base: how many base-data lines each line of DATA counts as.")
+    ] = DEFAULT_WEIGHT,
     max_iter: Annotated[int, typer.Option(help="Boosting rounds of the classifier.")] = SECOND_PASS_ITER,
 ) -> None:
     """Train a model on labelled dumps and save it (with its card as JSON beside it).
@@ -181,7 +181,7 @@ def train(
         if cv:
             fail("--cv cannot be combined with --base")
         try:
-            model = train_on_base(data, base, data_dir=data_dir, repeat=repeat)
+            model = train_on_base(data, base, data_dir=data_dir, weight=weight)
         except (InputError, ModelError, ValueError) as error:
             fail(str(error))
         path = _save(model, output)

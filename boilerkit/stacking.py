@@ -118,21 +118,25 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
     def _index(self, X) -> DocumentIndex:
         return DocumentIndex(documents_from_positions(X[:, self.position_column]))
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X = np.asarray(X)
         y = np.asarray(y)
         index = self._index(X)
-        self.first_ = clone(self.first).fit(X, y)
+
+        def weights(rows=slice(None)) -> dict:
+            return {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[rows]}
+
+        self.first_ = clone(self.first).fit(X, y, **weights())
         folds = min(self.folds, len(np.unique(index.doc)))
         if folds >= 2:
             out_of_fold = np.zeros(len(y))
             splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
             for train_index, test_index in splitter.split(X, y, index.doc):
-                fold_model = clone(self.first).fit(X[train_index], y[train_index])
+                fold_model = clone(self.first).fit(X[train_index], y[train_index], **weights(train_index))
                 out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
         else:  # a single document: nothing to hold out, the in-sample pass has to do
             out_of_fold = self.first_.predict_proba(X)[:, 1]
-        self.second_ = clone(self.second).fit(np.hstack([X, neighbourhood(index, out_of_fold)]), y)
+        self.second_ = clone(self.second).fit(np.hstack([X, neighbourhood(index, out_of_fold)]), y, **weights())
         self.classes_ = self.second_.classes_
         return self
 
