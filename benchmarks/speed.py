@@ -48,8 +48,9 @@ if __package__ in (None, ""):  # run as a script: make the repository's boilerki
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from boilerkit.apply import BATCH_LINES, LabelledDocument, apply, batches, write_text
+from boilerkit.apply import BATCH_LINES, PREDICT_THREADS, LabelledDocument, apply, batches, write_text
 from boilerkit.features import as_rows
 from boilerkit.io import documents_of_files
 from boilerkit.model import default_model_path, load_model, save_model, train
@@ -114,7 +115,8 @@ def get_model(model_path: Path | None, workdir: Path) -> tuple[Path, str]:
         return bundled, f"bundled model {bundled}"
     quick = workdir / "quick.joblib"
     started = time.perf_counter()
-    save_model(train([ROOT / "data" / "sample.jsonl.gz"]), quick)
+    with threadpool_limits(1, user_api="openmp"):  # OpenMP teams crawl on a busy machine
+        save_model(train([ROOT / "data" / "sample.jsonl.gz"]), quick)
     return quick, (
         f"NO bundled model ({bundled} missing): trained a quick one on data/sample.jsonl.gz in "
         f"{time.perf_counter() - started:.0f} s (default settings; smaller trees than a model trained on all the data)"
@@ -189,14 +191,15 @@ def breakdown(model, path: Path, max_lines: int, out_path: Path) -> dict[str, fl
             X = features.transform(rows)
             stages["features"] += time.process_time() - clock
             clock = time.process_time()
-            if hasattr(classifier, "first_pass_proba"):
-                p1 = classifier.first_pass_proba(X)
-                stages["first pass"] += time.process_time() - clock
-                clock = time.process_time()
-                Z = np.hstack([X, neighbourhood(classifier._index(X), p1)])
-                scores = predict_proba_in_chunks(classifier.second_, Z)[:, 1]
-            else:
-                scores = classifier.predict_proba(X)[:, 1]
+            with threadpool_limits(PREDICT_THREADS, user_api="openmp"):  # as apply does
+                if hasattr(classifier, "first_pass_proba"):
+                    p1 = classifier.first_pass_proba(X)
+                    stages["first pass"] += time.process_time() - clock
+                    clock = time.process_time()
+                    Z = np.hstack([X, neighbourhood(classifier._index(X), p1)])
+                    scores = predict_proba_in_chunks(classifier.second_, Z)[:, 1]
+                else:
+                    scores = classifier.predict_proba(X)[:, 1]
             stages["second pass"] += time.process_time() - clock
             clock = time.process_time()
             labels = (scores >= model.threshold).astype(np.int8)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import numpy as np
+from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from .features import as_rows
 from .io import STDIN, AtomicWriter, Document, ErrorHandler, InputError, documents_of_files, expand_paths
@@ -89,11 +90,19 @@ def iter_labelled_documents(
         yield from _iter_labelled_in_pool(model, documents, threshold, batch_lines, jobs)
         return
     for batch in batches(documents, batch_lines):
-        yield from label_documents(model, batch, threshold)
+        with threadpool_limits(PREDICT_THREADS, user_api="openmp"):
+            labelled = label_documents(model, batch, threshold)
+        yield from labelled
 
 
 # ------------------------------------------------------------------------ worker processes
 
+# OpenMP threads of the classifier in each process: one, so that a process is one core and
+# --jobs N is N cores.  The trees are predicted 5,000 rows at a time (cache-sized, see
+# boilerkit.stacking), and a second thread adds a fork/join per tree and chunk: on a busy
+# 2-core machine 100 trees over 100,000 rows took 83 s wall with two threads against 2.3 s
+# with one (sklearn 1.7; threads waiting at each barrier for a descheduled partner).
+PREDICT_THREADS = 1
 # Batches handed to the workers ahead of the one being written, per worker: enough to keep
 # every worker busy while the main process reads and writes, few enough that memory stays
 # flat (each batch in flight holds its documents, about BATCH_LINES lines).
@@ -103,17 +112,14 @@ _worker_model = None
 
 
 def _start_worker(model, threads: int) -> None:
-    """Pool initializer: keep the model (sent once per worker) and cap the threads that
-    numpy and the classifier's OpenMP loops use, so that N workers do not each start one
-    thread per core."""
+    """Pool initializer: keep the model (sent once per worker) and cap the threads of the
+    classifier's OpenMP loops (see :data:`PREDICT_THREADS`)."""
     global _worker_model
     _worker_model = model
     # Ctrl-C reaches the whole process group: the main process stops the pool and removes
     # the partial output; workers printing their own KeyboardInterrupt would only add noise.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
-
-    threadpool_limits(threads)
+    threadpool_limits(threads, user_api="openmp")
 
 
 def _label_in_worker(lines_of_documents: list[list[str]], threshold: float | None):
@@ -128,9 +134,11 @@ def _iter_labelled_in_pool(
     """Batches labelled by ``jobs`` processes, results in input order.  At most
     ``jobs * BATCHES_AHEAD_PER_JOB`` batches are in flight: the input is read only as fast
     as the workers label it (``Pool.imap`` would read all of it ahead into memory)."""
-    threads = max(1, (os.cpu_count() or 1) // jobs)
     pending: deque = deque()
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, threads)) as pool:
+    # The platform's default start method (fork on Linux: works from any script, no
+    # `if __name__ == "__main__"` needed).  GNU OpenMP is not fork-safe once the parent has
+    # used its thread pool, but a worker capped at one thread never starts a team.
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, PREDICT_THREADS)) as pool:
         try:
             for batch in batches(documents, batch_lines):
                 pending.append((batch, pool.submit(_label_in_worker, [doc.lines for doc in batch], threshold)))
