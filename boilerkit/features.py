@@ -570,9 +570,28 @@ def comment_marker(b: Batch) -> np.ndarray:
 
 def comment_markers_before(b: Batch) -> np.ndarray:
     """How many comment headers come earlier in the document."""
-    markers = b.feature("comment_marker")
-    cumulative = np.concatenate(([0.0], np.cumsum(markers)))
+    return _count_before(b, b.feature("comment_marker"))
+
+
+def _count_before(b: Batch, values: np.ndarray) -> np.ndarray:
+    cumulative = np.concatenate(([0.0], np.cumsum(values)))
     return cumulative[np.arange(b.n)] - cumulative[b.doc_start]
+
+
+def date_lines_before(b: Batch) -> np.ndarray:
+    """Dated lines earlier in the document: a comment section is a run of "Name on date" lines."""
+    return _count_before(b, b.feature("has_date"))
+
+
+def window25_has_date(b: Batch) -> np.ndarray:
+    return b.window_mean(b.feature("has_date"), 25, 25)
+
+
+def long_before_share(b: Batch) -> np.ndarray:
+    """Share of the document's long lines that come before this one (the article comes first,
+    then the comments)."""
+    long_lines = b.feature("is_long")
+    return _ratio(_count_before(b, long_lines), b.doc_sum(long_lines))
 
 
 def lines_since_comment_marker(b: Batch) -> np.ndarray:
@@ -764,7 +783,8 @@ CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
         f.__name__: f
         for f in (
             lines_since_long, lines_until_long, run_same_end, run_same_start, run_short,
-            comment_markers_before, lines_since_comment_marker,
+            comment_markers_before, lines_since_comment_marker, date_lines_before, window25_has_date,
+            long_before_share,
         )
     },  # fmt: skip
 }

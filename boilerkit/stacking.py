@@ -25,6 +25,8 @@ from .features import DocumentIndex
 # Half-widths (in lines) of the windows over first-pass probabilities.
 PROBABILITY_WINDOWS = (1, 2, 3, 5, 10, 25)
 PROBABILITY_OFFSETS = (-3, -2, -1, 1, 2, 3)
+# One-sided windows: where content starts or stops, the two sides disagree.
+SIDE_WINDOWS = (5, 15)
 # A line the first pass finds likely content; distances to such lines are features.
 LIKELY_CONTENT = 0.5
 DISTANCE_CAP = 50
@@ -40,6 +42,8 @@ NEIGHBOURHOOD_NAMES = (
     + [f"p1_window{w}" for w in PROBABILITY_WINDOWS]
     + [f"p1_max_window{w}" for w in (1, 3)]
     + ["p1_doc_mean", "p1_doc_max", "lines_since_likely", "lines_until_likely", "p1_before_mean", "p1_after_mean"]
+    + [f"p1_{side}_window{w}" for side in ("prev", "next") for w in SIDE_WINDOWS]
+    + ["in_main_block", "lines_from_main_block", "main_block_share"]
 )
 
 
@@ -61,6 +65,47 @@ def window_max(index: DocumentIndex, values: np.ndarray, half_width: int) -> np.
         result = np.maximum(result, index.shifted(values, offset, missing=0.0))
         result = np.maximum(result, index.shifted(values, -offset, missing=0.0))
     return result
+
+
+# The main block: the run of lines whose smoothed first-pass probability stays at least
+# LIKELY_CONTENT with the largest probability mass in its document (the article body).
+MAIN_BLOCK_SMOOTHING = 2
+LINES_FROM_MAIN_BLOCK_CAP = 200
+
+
+def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
+    """Whether each line is in its document's main block, its signed distance in lines
+    (negative before, positive after), and the block's share of the document's lines.
+
+    Comment sections and "related" lists follow the article; a learned revision needs to
+    know where the article is, not only what is next to a line.
+    """
+    n = index.n
+    good = index.window_mean(p1, MAIN_BLOCK_SMOOTHING, MAIN_BLOCK_SMOOTHING) >= LIKELY_CONTENT
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = (good[1:] != good[:-1]) | (index.doc[1:] != index.doc[:-1])
+    run = np.cumsum(new_run) - 1
+    mass = np.bincount(run, weights=p1 * good)
+    first_line = np.flatnonzero(new_run)
+    run_doc = index.doc[first_line]
+    best = np.full(index.doc[-1] + 1, -1.0)
+    np.maximum.at(best, run_doc, mass)
+    # the first run reaching the document's best mass is its main block
+    is_best = (mass == best[run_doc]) & (mass > 0)
+    chosen = np.full(index.doc[-1] + 1, -1)
+    for_runs = np.flatnonzero(is_best)[::-1]  # reversed so the first run wins the assignment
+    chosen[run_doc[for_runs]] = for_runs
+    block = chosen[index.doc]
+    has_block = block >= 0
+    run_end = np.r_[first_line[1:], n] - 1
+    start = np.where(has_block, first_line[np.maximum(block, 0)], 0)
+    end = np.where(has_block, run_end[np.maximum(block, 0)], -1)
+    lines = np.arange(n)
+    signed = np.where(lines < start, lines - start, np.where(lines > end, lines - end, 0))
+    signed = np.where(has_block, np.clip(signed, -LINES_FROM_MAIN_BLOCK_CAP, LINES_FROM_MAIN_BLOCK_CAP), 0)
+    inside = has_block & (lines >= start) & (lines <= end)
+    share = np.where(has_block, (end - start + 1) / np.maximum(index.doc_n_lines, 1), 0.0)
+    return [inside.astype(np.float64), signed.astype(np.float64), share]
 
 
 def neighbourhood(index: DocumentIndex, p1: np.ndarray) -> np.ndarray:
@@ -89,6 +134,9 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray) -> np.ndarray:
             before_mean,
             after_mean,
         ]
+        + [index.window_mean(p1, w, -1) for w in SIDE_WINDOWS]
+        + [index.window_mean(p1, -1, w) for w in SIDE_WINDOWS]
+        + (main_block(index, p1) if n else [])
     )
     return np.column_stack(columns) if n else np.zeros((0, len(NEIGHBOURHOOD_NAMES)))
 
