@@ -87,9 +87,22 @@ def exit_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
+class _CurrentStderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a message comes, not when the handler was
+    made: a test runner (or an embedding program) may swap and close stderr in between."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr()
     handler.setFormatter(logging.Formatter("boilerkit: %(message)s"))
     logger = logging.getLogger("boilerkit")
     logger.handlers[:] = [handler]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 
 import pytest
 
@@ -100,7 +101,13 @@ def test_document_records_with_text_or_lines(tmp_path):
 def test_invalid_utf8_is_replaced_and_warned(tmp_path, caplog):
     path = tmp_path / "latin1.txt"
     path.write_bytes("café\n".encode("latin-1"))
-    (doc,) = iter_documents([path])
+    # the CLI's own logging setup (from other tests) stops propagation: listen on our logger
+    logger = logging.getLogger("boilerkit")
+    logger.addHandler(caplog.handler)
+    try:
+        (doc,) = iter_documents([path])
+    finally:
+        logger.removeHandler(caplog.handler)
     assert doc.lines == ["caf\ufffd"]
     assert "invalid UTF-8" in caplog.text
 
