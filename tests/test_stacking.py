@@ -36,7 +36,7 @@ def _toy_data(n_docs=12, length=10, seed=0):
 
 def test_stacker_contract():
     X, y = _toy_data()
-    model = SequenceStacker(LogisticRegression(), LogisticRegression(), position_column=0, folds=3)
+    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0, folds=3)
     assert clone(model).get_params()["folds"] == 3
     assert model.fit(X, y) is model
     proba = model.predict_proba(X)
@@ -47,5 +47,5 @@ def test_stacker_contract():
 
 def test_stacker_with_one_document():
     X, y = _toy_data(n_docs=1)
-    model = SequenceStacker(LogisticRegression(), LogisticRegression(), position_column=0).fit(X, y)
+    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0).fit(X, y)
     assert model.predict_proba(X).shape == (len(y), 2)
