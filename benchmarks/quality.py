@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import logging
 import sys
@@ -46,9 +47,14 @@ def read_docs(path: Path) -> list[dict]:
         return [json.loads(line) for line in stream]
 
 
+def settings_tag(seed: int) -> str:
+    """A short hash of the model's settings, so a cache never serves another model's results."""
+    return hashlib.sha256(repr(build_model(seed=seed).get_params()).encode()).hexdigest()[:8]
+
+
 def boilerkit_cv(docs: list[dict], folds: int, seed: int, tag: str, force: bool) -> np.ndarray:
     """Out-of-fold content probabilities of every line (cached per file and settings)."""
-    cache = CACHE / f"oof-{tag}-k{folds}-s{seed}.npy"
+    cache = CACHE / f"oof-{tag}-k{folds}-s{seed}-{settings_tag(seed)}.npy"
     if cache.exists() and not force:
         return np.load(cache)
     X, y, groups = training_arrays(docs)
@@ -63,7 +69,7 @@ def boilerkit_lodo(docs: list[dict], seed: int, force: bool) -> dict[str, np.nda
     results = {}
     datasets = sorted({doc["dataset"] for doc in docs})
     for dataset in datasets:
-        cache = CACHE / f"lodo-{dataset}-s{seed}.npy"
+        cache = CACHE / f"lodo-{dataset}-s{seed}-{settings_tag(seed)}.npy"
         if cache.exists() and not force:
             results[dataset] = np.load(cache)
             continue

@@ -116,6 +116,9 @@ FIRST_PASS_ITER = 60
 SECOND_PASS_ITER = 120
 # Grouped folds for the out-of-fold first-pass probabilities the second pass learns from.
 STACKING_FOLDS = 2
+# Lines weigh (characters + 1) ** this in training (see SequenceStacker.length_power):
+# +0.005 character F1 in grouped 5-fold CV on lines.jsonl.gz, Dragnet 0.890 -> 0.908.
+LENGTH_WEIGHT_POWER = 0.5
 
 
 def build_model(
@@ -131,6 +134,8 @@ def build_model(
             position_column=list(FEATURES).index("position"),
             folds=STACKING_FOLDS,
             random_state=seed,
+            length_column=list(FEATURES).index("n_chars"),
+            length_power=LENGTH_WEIGHT_POWER,
         )
     else:
         classifier = boosted_trees(max_iter, seed)

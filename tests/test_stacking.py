@@ -49,3 +49,29 @@ def test_stacker_with_one_document():
     X, y = _toy_data(n_docs=1)
     model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0).fit(X, y)
     assert model.predict_proba(X).shape == (len(y), 2)
+
+
+class WeightRecorder(LogisticRegression):
+    """A logistic regression that remembers the sample weights of its last fit."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.seen_weight_ = None if sample_weight is None else np.asarray(sample_weight).copy()
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_lines_weigh_by_their_length_in_both_passes():
+    X, y = _toy_data()
+    lengths = np.arange(len(y)) % 7 * 10.0
+    X = np.column_stack([X, lengths])
+    model = SequenceStacker(WeightRecorder(max_iter=1000), WeightRecorder(max_iter=1000), position_column=0, folds=2,
+                            length_column=2, length_power=0.5)
+    model.fit(X, y, sample_weight=np.full(len(y), 2.0))
+    expected = 2.0 * np.sqrt(lengths + 1)
+    np.testing.assert_allclose(model.first_.seen_weight_, expected)
+    np.testing.assert_allclose(model.second_.seen_weight_, expected)
+
+
+def test_no_length_power_means_no_weights():
+    X, y = _toy_data()
+    model = SequenceStacker(WeightRecorder(max_iter=1000), WeightRecorder(max_iter=1000), position_column=0, folds=2).fit(X, y)
+    assert model.first_.seen_weight_ is None and model.second_.seen_weight_ is None
