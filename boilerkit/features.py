@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from . import lexical
 from .stopwords import STOPWORDS
 
 # ------------------------------------------------------------------ character classes
@@ -402,6 +403,26 @@ class Batch(DocumentIndex):
         _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
         return (counts[inverse.ravel()] - 1).astype(np.float64)
 
+    # Learned word weights (LineFeatures.token_weights_); None: lexical features are 0.
+    token_weights: np.ndarray | None = None
+
+    @cached_property
+    def token_buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        """Line and bucket of each token and token pair (see :mod:`boilerkit.lexical`)."""
+        is_word_char = (self.flags & (ALPHA | DIGIT)) != 0
+        return lexical.line_buckets(self.codes, is_word_char, self._bounds[0])
+
+    @cached_property
+    def token_scores(self) -> np.ndarray:
+        """The weight of each of :attr:`token_buckets` (set directly when cross-fitting)."""
+        if self.token_weights is None:
+            return np.zeros(len(self.token_buckets[1]), dtype=np.float32)
+        return self.token_weights[self.token_buckets[1]]
+
+    @cached_property
+    def lexical(self) -> list[np.ndarray]:
+        return lexical.line_scores(self.token_buckets[0], self.token_scores.astype(np.float64), self.n)
+
 
 # ------------------------------------------------------------------- line features
 
@@ -639,6 +660,20 @@ def corpus_doc_freq(b: Batch) -> np.ndarray:
     return np.log1p(np.fromiter((counts.get(normalise_line(s), 0) for s in b.stripped), dtype=np.float64, count=b.n))
 
 
+def lexical_mean(b: Batch) -> np.ndarray:
+    """Mean learned weight of the line's words and word pairs (positive: content words)."""
+    return b.lexical[0]
+
+
+def lexical_min(b: Batch) -> np.ndarray:
+    """The most clutter-like word of the line ("cart", "reserved", "subscribe")."""
+    return b.lexical[1]
+
+
+def lexical_max(b: Batch) -> np.ndarray:
+    return b.lexical[2]
+
+
 # ---------------------------------------------------------------- context features
 # Lines are judged by their company: article text comes in runs of long, punctuated lines;
 # menus and headline lists in runs of short, similar ones.
@@ -765,6 +800,7 @@ LINE_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
         ends_terminal, ends_dash, ends_colon, ends_digit, starts_upper, starts_lower,
         starts_digit, starts_bullet, has_link_text, has_copyright, repeats_in_doc, is_long,
         stopword_ratio, cjk_ratio, non_ascii_ratio, n_tokens, corpus_doc_freq, has_date, comment_marker,
+        lexical_mean, lexical_min, lexical_max,
     )
 }  # fmt: skip
 
@@ -804,20 +840,42 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
 }
 
 
-def compute_features(X, names: Sequence[str] | None = None, line_counts: dict[str, int] | None = None) -> np.ndarray:
+def compute_features(
+    X,
+    names: Sequence[str] | None = None,
+    line_counts: dict[str, int] | None = None,
+    token_weights: np.ndarray | None = None,
+) -> np.ndarray:
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
-    ``line_counts`` are the corpus line frequencies learned by :class:`LineFeatures`."""
-    names = list(FEATURES) if names is None else list(names)
+    ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`."""
     batch = Batch(*split_rows(X))
     batch.line_counts = line_counts or {}
+    batch.token_weights = token_weights
+    return feature_matrix(batch, names)
+
+
+def feature_matrix(batch: Batch, names: Sequence[str] | None = None) -> np.ndarray:
+    names = list(FEATURES) if names is None else list(names)
     matrix = np.empty((batch.n, len(names)), dtype=np.float32)
     for column, name in enumerate(names):
         matrix[:, column] = batch.feature(name)
     return matrix
 
 
+LEXICAL_FEATURES = ("lexical_mean", "lexical_min", "lexical_max")
+# Folds (by document) of the cross-fitted word weights of the training lines.
+LEXICAL_FOLDS = 5
+
+
 class LineFeatures(TransformerMixin, BaseEstimator):
     """scikit-learn transformer: lines (with their document keys) -> one feature row per line.
+
+    Two things are learned in ``fit``: how many training documents hold each line (repeated
+    lines are templates) and, when labels are given, the weights of words and word pairs
+    (:mod:`boilerkit.lexical`).  Like scikit-learn's ``TargetEncoder``, ``fit_transform``
+    cross-fits the word weights: each training line is scored with weights learned from the
+    other documents, so the classifier downstream learns how far to trust them on pages
+    they have not seen, not on the pages they were counted on.
 
     Parameters
     ----------
@@ -828,18 +886,56 @@ class LineFeatures(TransformerMixin, BaseEstimator):
     def __init__(self, features=None):
         self.features = features
 
+    def _names(self) -> list[str]:
+        return list(FEATURES) if self.features is None else list(self.features)
+
     def fit(self, X, y=None):
-        names = list(FEATURES) if self.features is None else list(self.features)
+        self._fit(X, y)
+        return self
+
+    def _fit(self, X, y) -> Batch | None:
+        names = self._names()
         unknown = [name for name in names if name not in FEATURES]
         if unknown:
             raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
         self.feature_names_ = np.array(names, dtype=object)
         self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
-        return self
+        self.token_weights_ = None
+        if y is None or X is None or not set(LEXICAL_FEATURES) & set(names):
+            return None
+        batch = Batch(*split_rows(X))
+        lines, buckets = batch.token_buckets
+        is_content = np.asarray(y)[lines] == 1
+        self.token_weights_ = lexical.log_count_ratios(buckets, is_content)
+        return batch
+
+    def fit_transform(self, X, y=None, **fit_params):
+        batch = self._fit(X, y)
+        if batch is None:
+            return self.transform(X)
+        batch.line_counts = self.line_counts_
+        batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
+        return feature_matrix(batch, self.feature_names_)
+
+    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray) -> np.ndarray:
+        """Each token's weight learned without its own document's fold."""
+        lines, buckets = batch.token_buckets
+        fold_of_token = batch.doc[lines] % LEXICAL_FOLDS
+        is_content = y[lines] == 1
+        scores = np.zeros(len(buckets), dtype=np.float32)
+        if batch.n == 0 or batch.doc[-1] < 1:  # a single document: nothing to hold out
+            return self.token_weights_[buckets]
+        for fold in range(LEXICAL_FOLDS):
+            held_out = fold_of_token == fold
+            if held_out.any():
+                weights = lexical.log_count_ratios(buckets[~held_out], is_content[~held_out])
+                scores[held_out] = weights[buckets[held_out]]
+        return scores
 
     def transform(self, X):
         check_is_fitted(self, "feature_names_")
-        return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}))
+        return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}),
+                                getattr(self, "token_weights_", None))
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

@@ -1,0 +1,110 @@
+"""Word features: stable hashing, per-line scores, and cross-fitted weights in training."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from boilerkit import lexical
+from boilerkit.features import LEXICAL_FEATURES, Batch, LineFeatures, as_rows, split_rows
+
+
+def buckets_of(lines: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    return Batch(*split_rows(lines)).token_buckets
+
+
+def test_buckets_are_the_same_in_another_process():
+    """Python's str hash changes between processes; a saved model's buckets must not."""
+    lines = ["Add to cart", "Posted by Ada on 3 May", "Ελληνικά κείμενα", "中文字符"]
+    here = buckets_of(lines)[1].tolist()
+    code = (
+        "from boilerkit.features import Batch, split_rows;"
+        f"print(Batch(*split_rows({lines!r})).token_buckets[1].tolist())"
+    )
+    there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert str(here) == there.strip()
+
+
+def test_case_and_punctuation_do_not_change_the_words():
+    assert buckets_of(["Add to Cart!"])[1].tolist() == buckets_of(["add to cart"])[1].tolist()
+
+
+def test_word_order_and_spelling_change_the_buckets():
+    one, other = buckets_of(["dog bites man"])[1], buckets_of(["man bites dog"])[1]
+    assert sorted(one[:3]) == sorted(other[:3])  # the same three words
+    assert set(one[3:]).isdisjoint(other[3:])  # but other pairs
+    assert buckets_of(["god"])[1][0] != buckets_of(["dog"])[1][0]
+
+
+def test_pairs_never_join_two_lines():
+    lines, buckets = buckets_of(["alpha beta", "gamma", "", "delta epsilon zeta"])
+    # 2 words + 1 pair, 1 word, nothing, 3 words + 2 pairs
+    assert np.bincount(lines, minlength=4).tolist() == [3, 1, 0, 5]
+    assert np.all(np.diff(lines) >= 0)
+
+
+def line_scores_by_hand(lines, weights, n_lines):
+    out = np.zeros((3, n_lines))
+    for line in range(n_lines):
+        mine = weights[lines == line]
+        if len(mine):
+            out[:, line] = mine.mean(), mine.min(), mine.max()
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_line_scores_match_a_loop(seed):
+    rng = np.random.default_rng(seed)
+    n_lines = 30
+    lines = np.sort(rng.integers(0, n_lines, size=80))
+    weights = rng.normal(size=80)
+    np.testing.assert_allclose(lexical.line_scores(lines, weights, n_lines), line_scores_by_hand(lines, weights, n_lines))
+
+
+def test_a_word_seen_only_in_content_gets_a_positive_weight():
+    buckets = np.array([5, 5, 5, 7, 7, 7])
+    weights = lexical.log_count_ratios(buckets, np.array([True, True, True, False, False, False]))
+    assert weights[5] > 0 > weights[7]
+
+
+def training_pages(n_docs=10):
+    """Pages whose content lines hold "quartz" and clutter lines "subscribe"; document 0
+    alone has the word "zyxwv" on a content line."""
+    docs, labels = [], []
+    for doc in range(n_docs):
+        docs.append(["quartz mining report", "subscribe now", "quartz samples" + (" zyxwv" if doc == 0 else "")])
+        labels += [1, 0, 1]
+    return as_rows(docs), np.array(labels)
+
+
+def lexical_columns(features: LineFeatures, matrix: np.ndarray) -> np.ndarray:
+    names = list(features.get_feature_names_out())
+    return matrix[:, [names.index(name) for name in LEXICAL_FEATURES]]
+
+
+def test_fitted_weights_separate_content_words_from_clutter_words():
+    X, y = training_pages()
+    features = LineFeatures().fit(X, y)
+    mean = lexical_columns(features, features.transform(X))[:, 0]
+    assert mean[y == 1].min() > 0 > mean[y == 0].max()
+
+
+def test_training_lines_are_scored_without_their_own_documents_words():
+    """Cross-fitting: in fit_transform, a word found in one document only is unseen for its
+    own line (weight ~0, the smoothed prior), while transform counts it as a content word."""
+    X, y = training_pages()
+    features = LineFeatures()
+    cross_fitted = lexical_columns(features, features.fit_transform(X, y))
+    in_sample = lexical_columns(features, features.transform(X))
+    line = 2  # "quartz samples zyxwv": its least content-like word is "zyxwv"
+    assert abs(cross_fitted[line, 1]) < 0.01
+    assert in_sample[line, 1] > 0.5
+
+
+def test_without_labels_the_lexical_columns_are_zero():
+    X, _ = training_pages()
+    features = LineFeatures().fit(X)
+    assert not lexical_columns(features, features.transform(X)).any()
