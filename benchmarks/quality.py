@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
+from boilerkit.features import FEATURES  # noqa: E402
 from boilerkit.model import build_model, cross_validated_probabilities, per_document, training_arrays  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "cache"
@@ -49,7 +50,8 @@ def read_docs(path: Path) -> list[dict]:
 
 def settings_tag(seed: int) -> str:
     """A short hash of the model's settings, so a cache never serves another model's results."""
-    return hashlib.sha256(repr(build_model(seed=seed).get_params()).encode()).hexdigest()[:8]
+    settings = repr(build_model(seed=seed).get_params()) + repr(list(FEATURES))
+    return hashlib.sha256(settings.encode()).hexdigest()[:8]
 
 
 def boilerkit_cv(docs: list[dict], folds: int, seed: int, tag: str, force: bool) -> np.ndarray:

@@ -832,11 +832,53 @@ DOCUMENT_FEATURES = {
     for f in (doc_n_lines, doc_mean_words, doc_long_share, doc_terminal_share, words_of_doc_max, words_share_of_doc)
 }
 
+def lexical_rel_doc(b: Batch) -> np.ndarray:
+    """The line's mean word weight against its document's: the article's words stand out
+    from the shop's or the forum's own vocabulary."""
+    mean = b.feature("lexical_mean")
+    return mean - _ratio(b.doc_sum(mean), b.doc_n_lines)
+
+
+def lexical_doc_mean(b: Batch) -> np.ndarray:
+    return _ratio(b.doc_sum(b.feature("lexical_mean")), b.doc_n_lines)
+
+
+def lexical_max_rel_doc(b: Batch) -> np.ndarray:
+    maximum = b.feature("lexical_max")
+    return maximum - _ratio(b.doc_sum(maximum), b.doc_n_lines)
+
+
+# The words of the lines around: a caption, a short line of an article or a lone title sit
+# among content words; an item of a menu among "cart", "login", "share".
+LEXICAL_CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    **{
+        f"{'prev' if offset < 0 else 'next'}{abs(offset)}_lexical_mean": _neighbour_feature("lexical_mean", offset)
+        for offset in NEIGHBOUR_OFFSETS
+    },
+    **{
+        f"window{width}_{base}": _window_feature(base, width)
+        for width in WINDOWS
+        for base in ("lexical_mean", "lexical_min")
+    },
+    "lexical_rel_doc": lexical_rel_doc,
+    **{
+        f"{'prev' if offset < 0 else 'next'}{abs(offset)}_{base}": _neighbour_feature(base, offset)
+        for base in ("lexical_min", "lexical_max")
+        for offset in NEIGHBOUR_OFFSETS
+    },
+    "window25_lexical_mean": _window_feature("lexical_mean", 25),
+    **{f"window{width}_lexical_max": _window_feature("lexical_max", width) for width in WINDOWS},
+    "lexical_doc_mean": lexical_doc_mean,
+    "lexical_max_rel_doc": lexical_max_rel_doc,
+}
+
 FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **LINE_FEATURES,
     **CONTEXT_FEATURES,
     **POSITION_FEATURES,
     **DOCUMENT_FEATURES,
+    # last: adding them left every other column where it was
+    **LEXICAL_CONTEXT_FEATURES,
 }
 
 

@@ -108,3 +108,13 @@ def test_without_labels_the_lexical_columns_are_zero():
     X, _ = training_pages()
     features = LineFeatures().fit(X)
     assert not lexical_columns(features, features.transform(X)).any()
+
+
+def test_word_context_stays_inside_each_document():
+    X, y = training_pages()
+    features = LineFeatures().fit(X, y)
+    docs = [["subscribe now", "quartz report"], ["quartz mining", "", "subscribe"], ["quartz"]]
+    together = features.transform(as_rows(docs))
+    alone = np.vstack([features.transform(doc) for doc in docs])
+    assert lexical_columns(features, together).any()
+    np.testing.assert_array_equal(together, alone)
