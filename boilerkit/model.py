@@ -243,7 +243,8 @@ def train(
             log.info("threshold tuned on cross-validated probabilities: %.3f", threshold)
         predictions = per_document(documents, (probabilities >= threshold).astype(np.int8))
         evaluation = evaluate_pages(zip(documents, predictions), group_fields=("source", "dataset", "page_type"))
-        metrics = {"folds": cv, "grouped_by": "document", "seed": seed, **evaluation.as_dict()}
+        metrics = {"folds": cv, "grouped_by": "document", "seed": seed, "threshold": threshold,
+                   **evaluation.as_dict()}
     model.set_params(classifier__threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     started = time.perf_counter()
     model.fit(X, y)
