@@ -164,6 +164,10 @@ class DocumentIndex:
         cumulative = np.concatenate(([0.0], np.cumsum(values, dtype=np.float64)))
         return cumulative[self.doc_end] - cumulative[self.doc_start]
 
+    def doc_mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean of ``values`` over each line's document, broadcast to its lines."""
+        return _ratio(self.doc_sum(values), self.doc_n_lines)
+
     def doc_max(self, values: np.ndarray) -> np.ndarray:
         if self.n == 0:
             return np.zeros(0)
@@ -770,15 +774,15 @@ def doc_n_lines(b: Batch) -> np.ndarray:
 
 
 def doc_mean_words(b: Batch) -> np.ndarray:
-    return _ratio(b.doc_sum(b.n_words), b.doc_n_lines)
+    return b.doc_mean(b.n_words)
 
 
 def doc_long_share(b: Batch) -> np.ndarray:
-    return _ratio(b.doc_sum(is_long(b)), b.doc_n_lines)
+    return b.doc_mean(b.feature("is_long"))
 
 
 def doc_terminal_share(b: Batch) -> np.ndarray:
-    return _ratio(b.doc_sum(b.ends_terminal), b.doc_n_lines)
+    return b.doc_mean(b.ends_terminal)
 
 
 def words_of_doc_max(b: Batch) -> np.ndarray:
@@ -835,17 +839,15 @@ DOCUMENT_FEATURES = {
 def lexical_rel_doc(b: Batch) -> np.ndarray:
     """The line's mean word weight against its document's: the article's words stand out
     from the shop's or the forum's own vocabulary."""
-    mean = b.feature("lexical_mean")
-    return mean - _ratio(b.doc_sum(mean), b.doc_n_lines)
+    return b.feature("lexical_mean") - b.feature("lexical_doc_mean")
 
 
 def lexical_doc_mean(b: Batch) -> np.ndarray:
-    return _ratio(b.doc_sum(b.feature("lexical_mean")), b.doc_n_lines)
+    return b.doc_mean(b.feature("lexical_mean"))
 
 
 def lexical_max_rel_doc(b: Batch) -> np.ndarray:
-    maximum = b.feature("lexical_max")
-    return maximum - _ratio(b.doc_sum(maximum), b.doc_n_lines)
+    return b.feature("lexical_max") - b.doc_mean(b.feature("lexical_max"))
 
 
 # The words of the lines around: a caption, a short line of an article or a lone title sit
