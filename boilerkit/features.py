@@ -874,6 +874,38 @@ LEXICAL_CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "lexical_max_rel_doc": lexical_max_rel_doc,
 }
 
+def shared_with_long(b: Batch) -> np.ndarray:
+    """Share of the line's distinct words and word pairs that another long line of its
+    document also holds.
+
+    A page's title, its subheadings and captions repeat the words of its paragraphs; the
+    headlines of unrelated stories, menu items and newsletter boxes do not.
+    """
+    lines, buckets = b.token_buckets
+    share = np.zeros(b.n)
+    if len(lines) == 0:
+        return share
+    # one sort groups every (document, bucket); within a group the lines stay in order
+    key = (b.doc[lines].astype(np.int64) << lexical.BUCKET_BITS) | buckets
+    order = np.argsort(key, kind="stable")
+    key, line = key[order], lines[order]
+    new_group = np.r_[True, key[1:] != key[:-1]]
+    first_in_line = new_group | np.r_[True, line[1:] != line[:-1]]
+    in_long_line = b.n_words[line] >= LONG_LINE_WORDS
+    group = np.cumsum(new_group) - 1
+    long_lines_holding = np.bincount(group, weights=first_in_line & in_long_line)
+    in_another = (long_lines_holding[group] - in_long_line) > 0
+    line, in_another = line[first_in_line], in_another[first_in_line]
+    distinct = np.bincount(line, minlength=b.n)
+    shared = np.bincount(line, weights=in_another, minlength=b.n)
+    return np.divide(shared, distinct, out=share, where=distinct > 0)
+
+
+SHARED_WORD_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    "shared_with_long": shared_with_long,
+    "window3_shared_with_long": _window_feature("shared_with_long", 3),
+}
+
 FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **LINE_FEATURES,
     **CONTEXT_FEATURES,
@@ -881,6 +913,7 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **DOCUMENT_FEATURES,
     # last: adding them left every other column where it was
     **LEXICAL_CONTEXT_FEATURES,
+    **SHARED_WORD_FEATURES,
 }
 
 

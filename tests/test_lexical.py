@@ -118,3 +118,36 @@ def test_word_context_stays_inside_each_document():
     alone = np.vstack([features.transform(doc) for doc in docs])
     assert lexical_columns(features, together).any()
     np.testing.assert_array_equal(together, alone)
+
+
+ARTICLE = (
+    "The harbour authority said on Tuesday that the new quay would open to cargo ships in the spring "
+    "after two years of dredging work"
+)
+OTHER_ARTICLE = "A second long paragraph about the local football club and its new manager who arrived from abroad"
+
+
+def shared(docs: list[list[str]]) -> np.ndarray:
+    return Batch(*split_rows(as_rows(docs))).feature("shared_with_long")
+
+
+def test_a_title_shares_the_words_of_the_article_and_a_stray_headline_does_not():
+    title, headline, menu = "The Harbour Authority", "Pop star shares holiday photos", "Home"
+    share = shared([[title, ARTICLE, headline, menu]])
+    assert share[0] == 1.0  # every word and pair of the title is in the paragraph
+    assert share[2] == 0.0 and share[3] == 0.0
+    # words: harbour, authority, new, quay in; opens out; pairs: harbour authority, new quay in
+    assert shared([["Harbour authority opens new quay", ARTICLE]])[0] == pytest.approx(6 / 9)
+
+
+def test_a_long_line_does_not_count_its_own_words():
+    assert shared([[ARTICLE]])[0] == 0.0
+    assert shared([[ARTICLE, ARTICLE]]).tolist() == [1.0, 1.0]
+
+
+def test_shared_words_are_counted_once_and_only_within_a_document():
+    # "quay quay quay" holds two distinct buckets: the word (in the article), the pair (not)
+    assert shared([["quay quay quay", ARTICLE]])[0] == 0.5
+    # of "quay zebra" only the word quay is in the article, not zebra or the pair
+    assert shared([["quay zebra", ARTICLE]])[0] == pytest.approx(1 / 3)
+    assert shared([["The harbour authority"], [ARTICLE, OTHER_ARTICLE]])[0] == 0.0
