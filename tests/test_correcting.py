@@ -71,7 +71,9 @@ def test_corrected_lines_get_the_corrected_labels_after_train_base(applied, smal
     rows = scored_rows(applied.read_text(encoding="utf-8"))
     corrected = [0 if i == 0 else 1 if line.endswith(" -") else label for i, (label, _, line) in enumerate(rows)]
     changed = [i for i, ((label, _, _), right) in enumerate(zip(rows, corrected)) if label != right]
-    assert len(changed) > 10
+    # a real correction: at least half of the headline list was labelled clutter
+    headlines = [i for i, (_, _, line) in enumerate(rows) if line.endswith(" -")]
+    assert len(set(changed) & set(headlines)) >= len(headlines) / 2
     fixed = tmp_path / "news.corrected.tsv"
     fixed.write_text("".join(f"{y}\t{p:.4f}\t{line}\n" for (_, p, line), y in zip(rows, corrected)), encoding="utf-8")
 
