@@ -131,3 +131,44 @@ def test_transform_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         LineFeatures().transform(["x"])
+
+
+# --- text blocks: the article is the largest run of prose lines, the comments come after it
+
+PARAGRAPH = "The council approved the new budget on Monday after a long debate about the cost of roads."
+COMMENT = "I agree with every word of this article."
+ARTICLE_WITH_COMMENTS = ["Menu", "Home | News", PARAGRAPH, PARAGRAPH, "Share", "Anna", COMMENT, "Bob", COMMENT]
+
+
+def block_column(docs, name):
+    return column(as_rows(docs), name)
+
+
+def test_the_largest_block_is_the_main_one_and_comments_count_up_after_it():
+    lines = ARTICLE_WITH_COMMENTS
+    assert block_column([lines], "blocks_from_main_block").tolist() == [-1, -1, 0, 0, 1, 1, 2, 2, 3]
+    assert block_column([lines], "lines_from_main_block").tolist() == [-2, -1, 0, 0, 1, 2, 3, 4, 5]
+    sizes = block_column([lines], "block_chars_of_main")
+    assert sizes[2] == sizes[3] == 1.0
+    assert sizes[6] == pytest.approx(len(COMMENT) / (2 * len(PARAGRAPH)))
+    assert sizes[[0, 1, 4, 5, 7]].tolist() == [0, 0, 0, 0, 0]
+
+
+def test_main_block_share_tells_an_article_from_a_thread_of_equal_posts():
+    thread = ["Forum", "Anna", COMMENT, "Bob", COMMENT, "Carl", COMMENT]
+    article = block_column([ARTICLE_WITH_COMMENTS], "main_block_share_of_doc")
+    posts = block_column([thread], "main_block_share_of_doc")
+    assert np.ptp(article) == 0 and np.ptp(posts) == 0  # one value per document
+    assert article[0] > 0.5 > posts[0]
+    # of equal blocks the first is the main one
+    assert block_column([thread], "blocks_from_main_block").tolist() == [-1, -1, 0, 1, 2, 2, 3]
+
+
+def test_block_features_stay_inside_each_document():
+    docs = [ARTICLE_WITH_COMMENTS, ["only", "short", "lines"], [COMMENT, "Menu"]]
+    names = ["block_chars_of_main", "lines_from_main_block", "blocks_from_main_block", "main_block_share_of_doc"]
+    together = np.column_stack([block_column(docs, name) for name in names])
+    alone = np.vstack([np.column_stack([block_column([doc], name) for name in names]) for doc in docs])
+    np.testing.assert_array_equal(together, alone)
+    # a document without prose has no main block: nothing is before or after it
+    assert not together[len(ARTICLE_WITH_COMMENTS) : len(ARTICLE_WITH_COMMENTS) + 3].any()
