@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -170,17 +169,11 @@ class DocumentIndex:
         return _ratio(self.doc_sum(values), self.doc_n_lines)
 
     def doc_max(self, values: np.ndarray) -> np.ndarray:
-        return self._doc_reduce(np.maximum, values)
-
-    def doc_min(self, values: np.ndarray) -> np.ndarray:
-        return self._doc_reduce(np.minimum, values)
-
-    def _doc_reduce(self, ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
         if self.n == 0:
             return np.zeros(0)
         starts = np.flatnonzero(np.r_[True, self.doc[1:] != self.doc[:-1]])
-        reduced = ufunc.reduceat(values.astype(np.float64), starts)
-        return np.repeat(reduced, np.diff(np.r_[starts, self.n]))
+        maxima = np.maximum.reduceat(values.astype(np.float64), starts)
+        return np.repeat(maxima, np.diff(np.r_[starts, self.n]))
 
     def window_sum(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
         """Sum of ``values`` over lines ``i-before .. i+after`` inside each line's document."""
@@ -416,10 +409,6 @@ class Batch(DocumentIndex):
 
     # Learned word weights (LineFeatures.token_weights_); None: lexical features are 0.
     token_weights: np.ndarray | None = None
-
-    @cached_property
-    def blocks(self) -> Blocks:
-        return text_blocks(self)
 
     @cached_property
     def token_buckets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -917,88 +906,6 @@ SHARED_WORD_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "window3_shared_with_long": _window_feature("shared_with_long", 3),
 }
 
-
-# ------------------------------------------------------------------ text blocks
-# A block is a run of prose lines (a sentence, or a long line).  An article is one large
-# block and its comments many small ones after it; a forum thread or a blog's archive page
-# is many blocks of like size, with no single main one.
-BLOCK_MIN_SENTENCE_WORDS = 4
-
-
-@dataclass(frozen=True)
-class Blocks:
-    line_block: np.ndarray  # 1-based block of each line, 0 outside any block
-    chars: np.ndarray  # characters of each line's block (0 outside)
-    main_first: np.ndarray  # first and last line of the document's largest block
-    main_last: np.ndarray  # (-1 when the document has no block)
-    starts_so_far: np.ndarray  # blocks started up to and including each line
-
-
-def text_blocks(b: Batch) -> Blocks:
-    prose = ((b.n_words >= BLOCK_MIN_SENTENCE_WORDS) & (b.ends_terminal > 0)) | (b.n_words >= LONG_LINE_WORDS)
-    continues = np.zeros(b.n, dtype=bool)
-    continues[1:] = prose[:-1] & (b.doc[1:] == b.doc[:-1])
-    new_block = prose & ~continues
-    starts_so_far = np.cumsum(new_block)
-    line_block = np.where(prose, starts_so_far, 0)
-    block_chars = np.bincount(line_block, weights=b.n_chars, minlength=starts_so_far[-1] + 1 if b.n else 1)
-    block_chars[0] = 0.0
-    chars = block_chars[line_block]
-    index = np.arange(b.n)
-    # the first line of the document's largest block (the first of equals); n when none
-    in_largest = prose & (chars == b.doc_max(chars))
-    main_first = b.doc_min(np.where(in_largest, index, b.n)).astype(np.int64)
-    has_block = main_first < b.n
-    main_block = line_block[np.minimum(main_first, b.n - 1)] if b.n else line_block
-    last_of_block = np.zeros(len(block_chars), dtype=np.int64)
-    last_of_block[line_block[prose]] = index[prose]  # lines in order: the last write wins
-    main_last = np.where(has_block, last_of_block[main_block], -1)
-    main_first = np.where(has_block, main_first, -1)
-    return Blocks(line_block, chars, main_first, main_last, starts_so_far)
-
-
-def block_chars_of_main(b: Batch) -> np.ndarray:
-    """Size of the line's block against the document's largest (0 outside a block)."""
-    blocks = b.blocks
-    return _ratio(blocks.chars, b.doc_max(blocks.chars))
-
-
-def lines_from_main_block(b: Batch) -> np.ndarray:
-    """Lines from the document's largest block: negative before it, 0 inside, positive after."""
-    blocks, index = b.blocks, np.arange(b.n)
-    distance = np.where(index < blocks.main_first, index - blocks.main_first, 0)
-    distance = np.where(index > blocks.main_last, index - blocks.main_last, distance)
-    distance = np.where(blocks.main_first < 0, 0, distance)
-    return np.clip(distance, -DISTANCE_CAP, DISTANCE_CAP).astype(np.float64)
-
-
-def blocks_from_main_block(b: Batch) -> np.ndarray:
-    """Blocks from the document's largest block to the line, signed as above, its
-    neighbours at -1 and 1: the comments after an article count up, however long they are."""
-    blocks, index = b.blocks, np.arange(b.n)
-    if b.n == 0:
-        return np.zeros(0)
-    so_far = blocks.starts_so_far
-    first, last = np.maximum(blocks.main_first, 0), np.maximum(blocks.main_last, 0)
-    before = -(so_far[first] - so_far[index])
-    after = so_far[index] - so_far[last] + 1
-    count = np.where(index < blocks.main_first, before, np.where(index > blocks.main_last, after, 0))
-    return np.where(blocks.main_first < 0, 0, count).astype(np.float64)
-
-
-def main_block_share_of_doc(b: Batch) -> np.ndarray:
-    """Share of the document's characters in its largest block: one article, or many posts."""
-    return _ratio(b.doc_max(b.blocks.chars), b.doc_sum(b.n_chars))
-
-
-BLOCK_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
-    "block_chars_of_main": block_chars_of_main,
-    "window3_block_chars_of_main": _window_feature("block_chars_of_main", 3),
-    "lines_from_main_block": lines_from_main_block,
-    "blocks_from_main_block": blocks_from_main_block,
-    "main_block_share_of_doc": main_block_share_of_doc,
-}
-
 FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **LINE_FEATURES,
     **CONTEXT_FEATURES,
@@ -1007,7 +914,6 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     # last: adding them left every other column where it was
     **LEXICAL_CONTEXT_FEATURES,
     **SHARED_WORD_FEATURES,
-    **BLOCK_FEATURES,
 }
 
 
