@@ -113,6 +113,23 @@ def test_ignorecase_folds_to_ascii_are_all_listed():
             assert lowered == letter or IGNORECASE_ASCII_FOLDS.get(char) == letter or len(lowered) != 1, hex(ord(char))
 
 
+def test_folding_keeps_what_the_patterns_look_at():
+    """The hinted scan matches the folded text without IGNORECASE: folding may change a
+    character only into one that the pattern treats alike (same \\w, \\d and \\s class, and a
+    letter that IGNORECASE matches with the original)."""
+    for code in range(0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        char = chr(code)
+        folded = IGNORECASE_ASCII_FOLDS.get(char, char.lower())
+        if folded == char or len(folded) != 1:  # unchanged, or the fallback's case
+            continue
+        for cls in (r"\w", r"\d", r"\s", r"[ \t]"):
+            assert bool(re.match(cls, char)) == bool(re.match(cls, folded)), (hex(code), cls)
+        if folded.isascii() and folded.isalpha():
+            assert re.match(folded, char, re.IGNORECASE), hex(code)
+
+
 def test_every_backslash_d_character_of_the_bmp_is_flagged_digit():
     digits = re.findall(r"\d", "".join(chr(code) for code in range(0x10000) if not 0xD800 <= code < 0xE000))
     table = char_class_table()
