@@ -357,10 +357,12 @@ class Batch(DocumentIndex):
     @cached_property
     def folded(self) -> str | None:
         """:attr:`joined` with every character that ``re.IGNORECASE`` matches with an ASCII letter
-        turned into that letter, at the same offsets; ``None`` when lowering changes the
-        length (U+0130, whose small form is two characters)."""
-        lowered = self.lowered
-        if len(lowered) != len(self.joined):
+        turned into that letter, at the same offsets; ``None`` if lowering changed the length
+        (no character but U+0130 does, and it is folded first)."""
+        joined = self.joined
+        # U+0130 lowers to two characters: fold it before lowering, or the offsets shift
+        lowered = joined.replace("\u0130", "i").lower() if "\u0130" in joined else self.lowered
+        if len(lowered) != len(joined):
             return None
         for char, letter in IGNORECASE_ASCII_FOLDS.items():
             if char in lowered:
@@ -587,9 +589,9 @@ def case_sensitive(pattern: re.Pattern) -> re.Pattern:
 
 
 # Characters that re.IGNORECASE matches with an ASCII letter although their str.lower() is
-# not that letter (found by scanning every code point; U+0130 lowers to two characters and
-# is handled by Batch.folded's fallback).  tests/test_speed.py re-derives the list.
-IGNORECASE_ASCII_FOLDS = {"\u0131": "i", "\u017f": "s"}
+# not that letter (found by scanning every code point; U+0130 lowers to two characters).
+# tests/test_speed.py re-derives the list.
+IGNORECASE_ASCII_FOLDS = {"\u0130": "i", "\u0131": "i", "\u017f": "s"}
 # A comment header is short ("12 Comments", "Leave a Reply"); a long line that mentions
 # comments is prose.
 COMMENT_MARKER_MAX_WORDS = 8
