@@ -334,7 +334,7 @@ class Batch(DocumentIndex):
         candidates = self._hinted_lines(PATTERN_HINTS.get(pattern.pattern))
         if candidates is not None:
             # the folded line against the pattern without IGNORECASE: the same matches
-            # (see folded), and Python's re is about twice as fast without it
+            # (see folded), and Python's re runs them about 1.6 times as fast without it
             hit = np.zeros(self.n)
             search = case_sensitive(pattern).search
             folded, (starts, ends) = self.folded, self._bounds
@@ -582,6 +582,8 @@ PATTERN_HINTS: dict[str, tuple[str, ...]] = {
         "reaction", "says", "said", "wrote", "writes",
     ),  # fmt: skip
 }
+
+
 @lru_cache(maxsize=None)
 def case_sensitive(pattern: re.Pattern) -> re.Pattern:
     """``pattern`` without IGNORECASE, for text already folded (its letters are all small)."""
