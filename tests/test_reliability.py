@@ -330,10 +330,14 @@ def test_reader_errors_are_one_line_input_errors(tmp_path):
 
 @pytest.fixture(scope="module")
 def big_input(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "big.txt"
+    # Many documents, so that apply is still labelling later batches when the first is
+    # written (one 300,000-line document was written in one go, and a fast run could finish
+    # between the test seeing the first bytes and its signal landing).
+    path = tmp_path_factory.mktemp("big") / "big.jsonl"
     with open(path, "w", encoding="utf-8") as stream:
-        for i in range(300_000):
-            stream.write(f"Line {i} of a long dump, with a few words of text in it.\n" if i % 3 else "Home\n")
+        for doc in range(3_000):
+            lines = [f"Line {i} of a long dump, with a few words of text in it." if i % 3 else "Home" for i in range(100)]
+            stream.write(json.dumps({"id": f"doc-{doc}", "lines": lines}) + "\n")
     return path
 
 
