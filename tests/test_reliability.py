@@ -341,11 +341,19 @@ def big_input(tmp_path_factory) -> Path:
     return path
 
 
+def _as_at_a_terminal() -> None:
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an ignored
+    # SIGINT ignored (as it should: that is nohup's contract); Ctrl-C at a terminal is
+    # what this test is about, so the child gets the default disposition whatever ran us.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_apply(model_path: Path, big: Path, out: Path) -> tuple[subprocess.Popen, Path]:
     process = subprocess.Popen(
         [sys.executable, "-m", "boilerkit.cli", "apply", str(big), "-m", str(model_path), "-f", "tsv", "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        preexec_fn=_as_at_a_terminal,
     )
     part = out.with_name(f".{out.name}.{process.pid}.part")
     deadline = time.monotonic() + 120
