@@ -330,9 +330,8 @@ def test_reader_errors_are_one_line_input_errors(tmp_path):
 
 @pytest.fixture(scope="module")
 def big_input(tmp_path_factory) -> Path:
-    # Many documents, so that apply is still labelling later batches when the first is
-    # written (one 300,000-line document was written in one go, and a fast run could finish
-    # between the test seeing the first bytes and its signal landing).
+    # Many documents, so the signal lands mid-stream: apply has written its first batch and
+    # is still labelling the next ones (one 300,000-line document is written in one go).
     path = tmp_path_factory.mktemp("big") / "big.jsonl"
     with open(path, "w", encoding="utf-8") as stream:
         for doc in range(3_000):
