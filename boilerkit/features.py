@@ -888,6 +888,7 @@ LEXICAL_CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "lexical_max_rel_doc": lexical_max_rel_doc,
 }
 
+
 def shared_with_long(b: Batch) -> np.ndarray:
     """Share of the line's distinct words and word pairs that another long line of its
     document also holds.
