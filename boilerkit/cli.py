@@ -135,6 +135,15 @@ def _save(model, output: Path) -> Path:
         fail(f"{output}: cannot write the model: {error.strerror or error}")
 
 
+def _check_output_folder(output: Path) -> None:
+    """Fail before a training of minutes, not after it, when its model could not be saved."""
+    folder = output.parent
+    if not folder.is_dir():
+        fail(f"{output}: cannot write the model: no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        fail(f"{output}: cannot write the model: folder {folder} is not writable")
+
+
 def _load(model: Optional[Path]):
     try:
         return load_model(model)
@@ -188,6 +197,7 @@ def train(
     """
     if cv == 1 or cv < 0:
         fail("--cv must be 0 (none) or at least 2")
+    _check_output_folder(output)
     if base is not None:
         if data_dir is None:
             fail("--base needs --data-dir: the folder holding the training files listed in the base model's card")

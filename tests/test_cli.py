@@ -48,6 +48,13 @@ def test_train_rejects_bad_data_with_one_line(tmp_path):
     assert not (tmp_path / "m.joblib").exists()
 
 
+def test_train_refuses_an_output_folder_that_does_not_exist_before_reading_data(tmp_path):
+    out = tmp_path / "no-such-folder" / "m.joblib"
+    result = run("train", tmp_path / "no-such-data.jsonl", "-o", out)
+    assert result.exit_code != 0
+    assert result.output.strip() == f"boilerkit: error: {out}: cannot write the model: no folder {out.parent}"
+
+
 def test_evaluate_prints_scores_and_groups(small_model_path):
     result = run("evaluate", SAMPLE, "--model", small_model_path)
     assert result.exit_code == 0, result.output
