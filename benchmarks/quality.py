@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
 from boilerkit.features import FEATURES  # noqa: E402
 from boilerkit.model import build_model, cross_validated_probabilities, per_document, training_arrays  # noqa: E402
+from boilerkit.stacking import NEIGHBOURHOOD_NAMES  # noqa: E402
 
 CACHE = ROOT / "benchmarks" / "cache"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -50,7 +51,7 @@ def read_docs(path: Path) -> list[dict]:
 
 def settings_tag(seed: int) -> str:
     """A short hash of the model's settings, so a cache never serves another model's results."""
-    settings = repr(build_model(seed=seed).get_params()) + repr(list(FEATURES))
+    settings = repr(build_model(seed=seed).get_params()) + repr(list(FEATURES)) + repr(NEIGHBOURHOOD_NAMES)
     return hashlib.sha256(settings.encode()).hexdigest()[:8]
 
 

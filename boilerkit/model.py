@@ -121,7 +121,8 @@ STACKING_FOLDS = 4
 # Grouped 5-fold CV, char / line F1 at 0.5 on lines.jsonl.gz and on WCXB (benchmarks/quality.py):
 # 60 + 120 rounds, 2 folds: 0.949 / 0.853 and 0.903 / 0.804; 60 + 200: 0.951 / 0.856 and
 # 0.904 / 0.807; 120 + 200: 0.952 / 0.860 and 0.902 / 0.808; 120 + 200, 4 folds, with the
-# shared-word features (shipped): 0.949 / 0.857 and 0.908 / 0.809.
+# shared-word features: 0.949 / 0.857 and 0.908 / 0.809; and with the second pass seeing the
+# nearest long lines' probabilities (shipped): 0.9498 / 0.8596 and 0.908 / 0.813.
 
 # Lines weigh (characters + 1) ** this in training (see SequenceStacker.length_power):
 # grouped 5-fold CV, character / page F1: lines.jsonl.gz 0.934 / 0.897 -> 0.937 / 0.902,

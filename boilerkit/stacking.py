@@ -44,7 +44,10 @@ NEIGHBOURHOOD_NAMES = (
     + ["p1_doc_mean", "p1_doc_max", "lines_since_likely", "lines_until_likely", "p1_before_mean", "p1_after_mean"]
     + [f"p1_{side}_window{w}" for side in ("prev", "next") for w in SIDE_WINDOWS]
     + ["in_main_block", "lines_from_main_block", "main_block_share"]
+    + ["p1_prev_long", "p1_next_long"]
 )
+# Columns of models trained before the last two existed; such models still load and predict.
+FIRST_NEIGHBOURHOOD_NAMES = NEIGHBOURHOOD_NAMES[: NEIGHBOURHOOD_NAMES.index("main_block_share") + 1]
 
 
 def predict_proba_in_chunks(estimator, X, rows: int = PREDICT_CHUNK_ROWS) -> np.ndarray:
@@ -108,9 +111,36 @@ def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
     return [inside.astype(np.float64), signed.astype(np.float64), share]
 
 
-def neighbourhood(index: DocumentIndex, p1: np.ndarray) -> np.ndarray:
-    """Columns describing each line's first-pass probability and its neighbourhood's."""
+# A line of at least this many characters is a paragraph, not a menu item or a headline.
+LONG_LINE_CHARS = 80
+
+
+def nearest_long_probability(index: DocumentIndex, p1: np.ndarray, long: np.ndarray) -> list[np.ndarray]:
+    """First-pass probability of the nearest long line before and after each line (-1: none).
+
+    Short lines are judged by the paragraphs around them: a caption between two paragraphs
+    of an article is content, the same words between two comments are not; the lines just
+    before and after may be other short lines that tell nothing.
+    """
+    lines = np.arange(index.n)
+    previous = np.maximum.accumulate(np.where(long, lines, -1))
+    previous = np.r_[-1, previous[:-1]]
+    following = np.minimum.accumulate(np.where(long, lines, index.n)[::-1])[::-1]
+    following = np.r_[following[1:], index.n]
+    return [
+        np.where(previous >= index.doc_start, p1[np.maximum(previous, 0)], -1.0),
+        np.where(following < index.doc_end, p1[np.minimum(following, index.n - 1)], -1.0),
+    ]
+
+
+def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+    """Columns describing each line's first-pass probability and its neighbourhood's
+    (:data:`NEIGHBOURHOOD_NAMES`); ``lengths`` are the lines' lengths in characters (without
+    them no line counts as long)."""
     n = index.n
+    if n == 0:
+        return np.zeros((0, len(NEIGHBOURHOOD_NAMES)))
+    lengths = np.zeros(n) if lengths is None else np.asarray(lengths, dtype=np.float64)
     ones = np.ones(n)
     cumulative = np.concatenate(([0.0], np.cumsum(p1)))
     lines = np.arange(n)
@@ -136,9 +166,10 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray) -> np.ndarray:
         ]
         + [index.window_mean(p1, w, -1) for w in SIDE_WINDOWS]
         + [index.window_mean(p1, -1, w) for w in SIDE_WINDOWS]
-        + (main_block(index, p1) if n else [])
+        + main_block(index, p1)
+        + nearest_long_probability(index, p1, lengths >= LONG_LINE_CHARS)
     )
-    return np.column_stack(columns) if n else np.zeros((0, len(NEIGHBOURHOOD_NAMES)))
+    return np.column_stack(columns)
 
 
 class SequenceStacker(ClassifierMixin, BaseEstimator):
@@ -202,7 +233,8 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
                 out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
         else:  # a single document: nothing to hold out, the in-sample pass has to do
             out_of_fold = self.first_.predict_proba(X)[:, 1]
-        self.second_ = clone(self.second).fit(np.hstack([X, neighbourhood(index, out_of_fold)]), y, **weights())
+        self.neighbourhood_names_ = list(NEIGHBOURHOOD_NAMES)
+        self.second_ = clone(self.second).fit(self.second_pass_input(X, out_of_fold), y, **weights())
         self.classes_ = self.second_.classes_
         return self
 
@@ -210,10 +242,19 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "second_")
         return predict_proba_in_chunks(self.first_, X)[:, 1]
 
+    def second_pass_input(self, X, p1) -> np.ndarray:
+        """``X`` and the neighbourhood columns this model was trained with."""
+        lengths = None if self.length_column is None else X[:, self.length_column]
+        columns = neighbourhood(self._index(X), p1, lengths)
+        # Models saved before a column was added hold no names: they use the first columns.
+        names = getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)
+        if len(names) < len(NEIGHBOURHOOD_NAMES):
+            columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in names]]
+        return np.hstack([X, columns])
+
     def predict_proba(self, X):
         X = np.asarray(X)
-        p1 = self.first_pass_proba(X)
-        return predict_proba_in_chunks(self.second_, np.hstack([X, neighbourhood(self._index(X), p1)]))
+        return predict_proba_in_chunks(self.second_, self.second_pass_input(X, self.first_pass_proba(X)))
 
     def predict(self, X):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]

@@ -75,3 +75,32 @@ def test_no_length_power_means_no_weights():
     X, y = _toy_data()
     model = SequenceStacker(WeightRecorder(max_iter=1000), WeightRecorder(max_iter=1000), position_column=0, folds=2).fit(X, y)
     assert model.first_.seen_weight_ is None and model.second_.seen_weight_ is None
+
+
+def _columns(names, index, p1, lengths):
+    columns = neighbourhood(index, p1, lengths)
+    return {name: columns[:, NEIGHBOURHOOD_NAMES.index(name)].tolist() for name in names}
+
+
+def test_nearest_long_line_probability_skips_short_lines_and_stays_in_its_document():
+    index = DocumentIndex(np.array([0, 0, 0, 0, 1, 1]))
+    p1 = np.array([0.9, 0.5, 0.4, 0.2, 0.7, 0.6])
+    lengths = np.array([200, 10, 10, 100, 300, 5])
+    got = _columns(["p1_prev_long", "p1_next_long"], index, p1, lengths)
+    assert got["p1_prev_long"] == [-1, 0.9, 0.9, 0.9, -1, 0.7]
+    assert got["p1_next_long"] == [0.2, 0.2, 0.2, -1, -1, -1]
+
+
+def test_a_model_trained_before_the_new_columns_still_predicts():
+    from boilerkit.stacking import FIRST_NEIGHBOURHOOD_NAMES
+
+    X, y = _toy_data()
+    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0)
+    model.fit(X, y)
+    assert model.second_pass_input(X, y * 1.0).shape[1] == X.shape[1] + len(NEIGHBOURHOOD_NAMES)
+    # what an older pickle looks like: no names, a second pass fitted on the first columns
+    del model.neighbourhood_names_
+    old_input = model.second_pass_input(X, y * 1.0)
+    assert old_input.shape[1] == X.shape[1] + len(FIRST_NEIGHBOURHOOD_NAMES)
+    model.second_ = LogisticRegression(max_iter=1000).fit(old_input, y)
+    assert model.predict_proba(X).shape == (len(y), 2)
