@@ -5,8 +5,8 @@ is content inside an article and clutter inside a menu.  jusText handles this wi
 context-sensitive revision of short and near-good blocks from their neighbours; here the
 revision is learned.  A first classifier gives every line a probability; a second one sees
 the line's features *and* the first pass's probabilities of its neighbourhood (previous and
-next lines, window means, distance to the nearest likely-content line, the document's
-share of content) and makes the final call.
+next lines, window means, distance to the nearest likely-content line, the nearest long
+lines, the document's share of content) and makes the final call.
 
 The first pass's probabilities used to train the second are out-of-fold (grouped by
 document), so the second classifier learns from probabilities as noisy as those it will
@@ -234,7 +234,7 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         else:  # a single document: nothing to hold out, the in-sample pass has to do
             out_of_fold = self.first_.predict_proba(X)[:, 1]
         self.neighbourhood_names_ = list(NEIGHBOURHOOD_NAMES)
-        self.second_ = clone(self.second).fit(self.second_pass_input(X, out_of_fold), y, **weights())
+        self.second_ = clone(self.second).fit(self.second_pass_input(X, out_of_fold, index), y, **weights())
         self.classes_ = self.second_.classes_
         return self
 
@@ -242,10 +242,11 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "second_")
         return predict_proba_in_chunks(self.first_, X)[:, 1]
 
-    def second_pass_input(self, X, p1) -> np.ndarray:
-        """``X`` and the neighbourhood columns this model was trained with."""
+    def second_pass_input(self, X, p1, index: DocumentIndex | None = None) -> np.ndarray:
+        """``X`` and the neighbourhood columns this model was trained with (``index``: the
+        documents of ``X``, if the caller has them already)."""
         lengths = None if self.length_column is None else X[:, self.length_column]
-        columns = neighbourhood(self._index(X), p1, lengths)
+        columns = neighbourhood(self._index(X) if index is None else index, p1, lengths)
         # Models saved before a column was added hold no names: they use the first columns.
         names = getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)
         if len(names) < len(NEIGHBOURHOOD_NAMES):
