@@ -5,9 +5,8 @@ is content inside an article and clutter inside a menu.  jusText handles this wi
 context-sensitive revision of short and near-good blocks from their neighbours; here the
 revision is learned.  A first classifier gives every line a probability; a second one sees
 the line's features *and* the first pass's probabilities of its neighbourhood (previous and
-next lines, window means, distance to the nearest likely-content line, the long lines
-around it and how many of them look like content, the document's share of content) and
-makes the final call.
+next lines, window means, distance to the nearest likely-content line, the nearest long
+lines, the document's share of content) and makes the final call.
 
 The first pass's probabilities used to train the second are out-of-fold (grouped by
 document), so the second classifier learns from probabilities as noisy as those it will
@@ -45,10 +44,9 @@ NEIGHBOURHOOD_NAMES = (
     + ["p1_doc_mean", "p1_doc_max", "lines_since_likely", "lines_until_likely", "p1_before_mean", "p1_after_mean"]
     + [f"p1_{side}_window{w}" for side in ("prev", "next") for w in SIDE_WINDOWS]
     + ["in_main_block", "lines_from_main_block", "main_block_share"]
-    + ["p1_prev_long", "p1_next_long", "p1_prev_long3_mean", "p1_next_long3_mean"]
-    + ["long_likely_share_before", "long_likely_share_after"]
+    + ["p1_prev_long", "p1_next_long"]
 )
-# Columns of models trained before the later ones existed; such models still load and predict.
+# Columns of models trained before the last two existed; such models still load and predict.
 FIRST_NEIGHBOURHOOD_NAMES = NEIGHBOURHOOD_NAMES[: NEIGHBOURHOOD_NAMES.index("main_block_share") + 1]
 
 
@@ -115,56 +113,23 @@ def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
 
 # A line of at least this many characters is a paragraph, not a menu item or a headline.
 LONG_LINE_CHARS = 80
-NEAREST_LONG_LINES = 3
 
 
-def long_line_indices(index: DocumentIndex, long: np.ndarray) -> dict[str, np.ndarray]:
-    """Where each line sits among the long lines: ranks into ``np.flatnonzero(long)`` of the
-    first long line after it (``after``), of the first long line at or after it (``at``), and
-    of its document's first long line and its first long line past the document's end."""
-    rows = np.flatnonzero(long)
-    lines = np.arange(index.n)
-    return {
-        "rows": rows,
-        "at": np.searchsorted(rows, lines, "left"),
-        "after": np.searchsorted(rows, lines, "right"),
-        "doc_first": np.searchsorted(rows, index.doc_start, "left"),
-        "doc_end": np.searchsorted(rows, index.doc_end, "left"),
-    }
-
-
-def mean_between(cumulative: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
-    """Mean of the values of ranks ``start`` to ``stop`` (exclusive) from their running sum;
-    -1 where the range is empty."""
-    count = stop - start
-    return np.divide(cumulative[stop] - cumulative[start], count, out=np.full(len(count), -1.0), where=count > 0)
-
-
-def long_line_context(index: DocumentIndex, p1: np.ndarray, long: np.ndarray) -> list[np.ndarray]:
-    """The paragraphs around each line (-1 where there is none on that side of it in its
-    document): the first-pass probability of the nearest long line before and after it, the
-    mean over the :data:`NEAREST_LONG_LINES` nearest on each side, and the share of all the
-    long lines before and after it that are likely content.
+def nearest_long_probability(index: DocumentIndex, p1: np.ndarray, long: np.ndarray) -> list[np.ndarray]:
+    """First-pass probability of the nearest long line before and after each line (-1: none).
 
     Short lines are judged by the paragraphs around them: a caption between two paragraphs
     of an article is content, the same words between two comments are not; the lines just
-    before and after may be other short lines that tell nothing.  Several paragraphs say
-    more than one (an advertisement's blurb between two paragraphs of an article), and the
-    shares tell how much of the page's prose is still to come: the later half of a long
-    article keeps its paragraphs even where one of them looks like clutter.
+    before and after may be other short lines that tell nothing.
     """
-    ranks = long_line_indices(index, long)
-    long_p1 = np.r_[p1[ranks["rows"]], -1.0]  # the extra -1 answers "no long line there"
-    probability = np.r_[0.0, np.cumsum(long_p1[:-1])]
-    likely = np.r_[0.0, np.cumsum(long_p1[:-1] >= LIKELY_CONTENT)]
-    at, after, first, end = ranks["at"], ranks["after"], ranks["doc_first"], ranks["doc_end"]
+    lines = np.arange(index.n)
+    previous = np.maximum.accumulate(np.where(long, lines, -1))
+    previous = np.r_[-1, previous[:-1]]
+    following = np.minimum.accumulate(np.where(long, lines, index.n)[::-1])[::-1]
+    following = np.r_[following[1:], index.n]
     return [
-        long_p1[np.where(at > first, at - 1, -1)],
-        long_p1[np.where(after < end, after, -1)],
-        mean_between(probability, np.maximum(at - NEAREST_LONG_LINES, first), at),
-        mean_between(probability, after, np.minimum(after + NEAREST_LONG_LINES, end)),
-        mean_between(likely, first, at),
-        mean_between(likely, after, end),
+        np.where(previous >= index.doc_start, p1[np.maximum(previous, 0)], -1.0),
+        np.where(following < index.doc_end, p1[np.minimum(following, index.n - 1)], -1.0),
     ]
 
 
@@ -202,7 +167,7 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | No
         + [index.window_mean(p1, w, -1) for w in SIDE_WINDOWS]
         + [index.window_mean(p1, -1, w) for w in SIDE_WINDOWS]
         + main_block(index, p1)
-        + long_line_context(index, p1, lengths >= LONG_LINE_CHARS)
+        + nearest_long_probability(index, p1, lengths >= LONG_LINE_CHARS)
     )
     return np.column_stack(columns)
 

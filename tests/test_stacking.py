@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
@@ -92,20 +91,6 @@ def test_nearest_long_line_probability_skips_short_lines_and_stays_in_its_docume
     assert got["p1_next_long"] == [0.2, 0.2, 0.2, -1, -1, -1]
 
 
-def test_long_line_means_and_shares_count_only_long_lines_of_the_same_document():
-    index = DocumentIndex(np.array([0, 0, 0, 0, 0, 0, 0, 1]))
-    p1 = np.array([0.1, 0.2, 0.9, 0.0, 0.6, 0.3, 0.8, 0.7])
-    lengths = np.array([100, 100, 100, 5, 100, 100, 100, 100])
-    names = ["p1_prev_long3_mean", "p1_next_long3_mean", "long_likely_share_before", "long_likely_share_after"]
-    got = _columns(names, index, p1, lengths)
-    # the short line 3: the three long lines before it, the three after it
-    assert [got[name][3] for name in names] == pytest.approx([0.4, 1.7 / 3, 1 / 3, 2 / 3])
-    assert [got[name][0] for name in names] == pytest.approx([-1, 1.7 / 3, -1, 0.6])
-    assert [got[name][6] for name in names] == pytest.approx([0.6, -1, 0.4, -1])
-    # the second document's only line has no long line around it, whatever the first holds
-    assert [got[name][7] for name in names] == [-1, -1, -1, -1]
-
-
 def test_a_model_trained_before_the_new_columns_still_predicts():
     from boilerkit.stacking import FIRST_NEIGHBOURHOOD_NAMES
 
@@ -119,16 +104,3 @@ def test_a_model_trained_before_the_new_columns_still_predicts():
     assert old_input.shape[1] == X.shape[1] + len(FIRST_NEIGHBOURHOOD_NAMES)
     model.second_ = LogisticRegression(max_iter=1000).fit(old_input, y)
     assert model.predict_proba(X).shape == (len(y), 2)
-
-
-def test_a_model_that_recorded_fewer_columns_gets_exactly_those():
-    X, y = _toy_data()
-    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0)
-    model.fit(X, y)
-    # what the model shipped before the long-line means and shares looks like
-    model.neighbourhood_names_ = NEIGHBOURHOOD_NAMES[: NEIGHBOURHOOD_NAMES.index("p1_next_long") + 1]
-    p1 = model.first_pass_proba(X)
-    full = model.second_pass_input(X, p1)
-    assert full.shape[1] == X.shape[1] + len(model.neighbourhood_names_)
-    everything = neighbourhood(model._index(X), p1, None)
-    assert np.array_equal(full[:, X.shape[1]:], everything[:, : len(model.neighbourhood_names_)])
