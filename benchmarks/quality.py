@@ -13,8 +13,8 @@ For every ``lines*.jsonl.gz`` file of the data folder:
 with ``--joint``, one more cross-validation over all the files together (every fold
 trains on pages of every file, as the bundled model is trained), scored per file; with
 ``--lodo``, a leave-one-dataset-out run (train on every other dataset of both files, test
-on the one left out).  Prints one table per file, per dataset and per page type, and writes them
-to ``benchmarks/results/quality.md``.
+on the one left out).  Prints one table per file, per dataset and per page type, and
+writes them to ``benchmarks/results/quality.md``.
 
     python benchmarks/peers.py --data-dir ../shared/data     # once: runs the peers (slow)
     python benchmarks/quality.py --data-dir ../shared/data [--joint] [--lodo]
@@ -170,6 +170,10 @@ def main(argv=None) -> None:
     report = ["# Quality benchmark", "",
               f"Grouped {args.folds}-fold cross-validation by document (seed {args.seed}); boilerkit at its "
               "default threshold; peers' output mapped onto the dump lines with `boilerkit.align`.", ""]
+    if args.joint:
+        report += [f"`{JOINT}`: the same settings cross-validated over all the files together (every fold "
+                   "trains on pages of every file, as the bundled model is trained), scored on each file's pages.",
+                   ""]
     all_docs, all_probabilities = [], []
     docs_by_file = {path.name: read_docs(path) for path in sorted(args.data_dir.glob(args.files))}
     joint = boilerkit_joint_cv(docs_by_file, args.folds, args.seed, args.force) if args.joint else {}
