@@ -76,14 +76,8 @@ def boilerkit_joint_cv(docs_by_file: dict[str, list[dict]], folds: int, seed: in
     """Out-of-fold probabilities of one grouped cross-validation over all the files together
     (every fold trains on pages of every file, as the bundled model is trained), per file."""
     tags = list(docs_by_file)
-    cache = CACHE / f"oof-joint-{'+'.join(tags)}-k{folds}-s{seed}-{settings_tag(seed)}.npy"
-    if cache.exists() and not force:
-        probabilities = np.load(cache)
-    else:
-        X, y, groups = training_arrays([doc for docs in docs_by_file.values() for doc in docs])
-        probabilities = cross_validated_probabilities(build_model(seed=seed), X, y, groups, folds, seed)
-        CACHE.mkdir(parents=True, exist_ok=True)
-        np.save(cache, probabilities)
+    union = [doc for docs in docs_by_file.values() for doc in docs]
+    probabilities = boilerkit_cv(union, folds, seed, "joint-" + "+".join(tags), force)
     sizes = [sum(len(doc["lines"]) for doc in docs) for docs in docs_by_file.values()]
     return dict(zip(tags, np.split(probabilities, np.cumsum(sizes)[:-1])))
 
