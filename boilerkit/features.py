@@ -204,6 +204,18 @@ class DocumentIndex:
         run_id = np.cumsum(new_run) - 1
         return np.bincount(run_id)[run_id].astype(np.float64)
 
+    def nearest(self, mask: np.ndarray, direction: int) -> np.ndarray:
+        """Index of the nearest line with ``mask`` strictly before (-1) or after (+1) each
+        line, within its document; -1 where there is none."""
+        lines = np.arange(self.n)
+        if self.n == 0:
+            return lines
+        if direction < 0:
+            found = np.r_[-1, np.maximum.accumulate(np.where(mask, lines, -1))[:-1]]
+            return np.where(found >= self.doc_start, found, -1)
+        found = np.r_[np.minimum.accumulate(np.where(mask, lines, self.n)[::-1])[::-1][1:], self.n]
+        return np.where(found < self.doc_end, found, -1)
+
     def distance_to(self, mask: np.ndarray, direction: int, cap: int) -> np.ndarray:
         """Lines to the nearest line with ``mask`` before (-1) or after (+1), within the document;
         ``cap`` when there is none within ``cap`` lines."""
@@ -270,6 +282,13 @@ class Batch(DocumentIndex):
         if flag not in self._class_counts:
             self._class_counts[flag] = self.count((self.flags & flag) != 0)
         return self._class_counts[flag]
+
+    @cached_property
+    def nearest_distinct(self) -> dict[int, np.ndarray]:
+        """The nearest line before (-1) and after (+1) each line that is distinct (see
+        :func:`distinct_lines`), -1 where there is none."""
+        distinct = distinct_lines(self)
+        return {direction: self.nearest(distinct, direction) for direction in (-1, +1)}
 
     def feature(self, name: str) -> np.ndarray:
         """The column of feature ``name``, computed once per batch (context features reuse
@@ -916,6 +935,43 @@ def shared_with_long(b: Batch) -> np.ndarray:
     return np.divide(shared, distinct, out=share, where=distinct > 0)
 
 
+# Template inserts ("Advertisement", "Share this", a separator) repeat within a page and
+# sit between an article's paragraphs: next to them a paragraph looks like a lone line in a
+# menu.  Its company is the nearest lines that occur once in the page.
+DISTINCT_NEIGHBOUR_BASES = ("n_words", "ends_terminal", "stopword_ratio", "lexical_mean")
+
+
+def distinct_lines(b: Batch) -> np.ndarray:
+    """Non-empty lines that occur once in their document."""
+    return (b.feature("repeats_in_doc") == 0) & (b.n_chars > 0)
+
+
+def _distinct_neighbour_feature(base: str, direction: int) -> Callable[[Batch], np.ndarray]:
+    def feature(b: Batch) -> np.ndarray:
+        source = b.nearest_distinct[direction]
+        return np.where(source >= 0, b.feature(base)[np.maximum(source, 0)], -1.0)
+
+    return feature
+
+
+def _distinct_neighbour_distance(direction: int) -> Callable[[Batch], np.ndarray]:
+    def feature(b: Batch) -> np.ndarray:
+        source = b.nearest_distinct[direction]
+        return np.where(source >= 0, np.minimum(np.abs(source - np.arange(b.n)), DISTANCE_CAP), DISTANCE_CAP)
+
+    return feature
+
+
+DISTINCT_NEIGHBOUR_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    **{
+        f"{side}_distinct_{base}": _distinct_neighbour_feature(base, direction)
+        for side, direction in (("prev", -1), ("next", +1))
+        for base in DISTINCT_NEIGHBOUR_BASES
+    },
+    "lines_since_distinct": _distinct_neighbour_distance(-1),
+    "lines_until_distinct": _distinct_neighbour_distance(+1),
+}
+
 SHARED_WORD_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "shared_with_long": shared_with_long,
     "window3_shared_with_long": _window_feature("shared_with_long", 3),
@@ -929,6 +985,7 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     # last: adding them left every other column where it was
     **LEXICAL_CONTEXT_FEATURES,
     **SHARED_WORD_FEATURES,
+    **DISTINCT_NEIGHBOUR_FEATURES,
 }
 
 

@@ -145,6 +145,7 @@ def build_model(
             random_state=seed,
             length_column=list(FEATURES).index("n_chars"),
             length_power=LENGTH_WEIGHT_POWER,
+            repeat_column=list(FEATURES).index("repeats_in_doc"),
         )
     else:
         classifier = boosted_trees(max_iter, seed)

@@ -45,8 +45,10 @@ NEIGHBOURHOOD_NAMES = (
     + [f"p1_{side}_window{w}" for side in ("prev", "next") for w in SIDE_WINDOWS]
     + ["in_main_block", "lines_from_main_block", "main_block_share"]
     + ["p1_prev_long", "p1_next_long"]
+    + ["p1_prev_distinct", "p1_next_distinct"]
 )
-# Columns of models trained before the last two existed; such models still load and predict.
+# Columns of models saved before the nearest long and distinct lines' columns existed (they hold
+# no list of names); such models still load and predict.
 FIRST_NEIGHBOURHOOD_NAMES = NEIGHBOURHOOD_NAMES[: NEIGHBOURHOOD_NAMES.index("main_block_share") + 1]
 
 
@@ -115,6 +117,13 @@ def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
 LONG_LINE_CHARS = 80
 
 
+def nearest_probability(index: DocumentIndex, p1: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    """First-pass probability of the nearest line with ``mask`` before and after each line
+    (-1: none in the document)."""
+    return [np.where(nearest >= 0, p1[np.maximum(nearest, 0)], -1.0)
+            for nearest in (index.nearest(mask, -1), index.nearest(mask, +1))]
+
+
 def nearest_long_probability(index: DocumentIndex, p1: np.ndarray, long: np.ndarray) -> list[np.ndarray]:
     """First-pass probability of the nearest long line before and after each line (-1: none).
 
@@ -122,25 +131,20 @@ def nearest_long_probability(index: DocumentIndex, p1: np.ndarray, long: np.ndar
     of an article is content, the same words between two comments are not; the lines just
     before and after may be other short lines that tell nothing.
     """
-    lines = np.arange(index.n)
-    previous = np.maximum.accumulate(np.where(long, lines, -1))
-    previous = np.r_[-1, previous[:-1]]
-    following = np.minimum.accumulate(np.where(long, lines, index.n)[::-1])[::-1]
-    following = np.r_[following[1:], index.n]
-    return [
-        np.where(previous >= index.doc_start, p1[np.maximum(previous, 0)], -1.0),
-        np.where(following < index.doc_end, p1[np.minimum(following, index.n - 1)], -1.0),
-    ]
+    return nearest_probability(index, p1, long)
 
 
-def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | None = None,
+                  repeats: np.ndarray | None = None) -> np.ndarray:
     """Columns describing each line's first-pass probability and its neighbourhood's
     (:data:`NEIGHBOURHOOD_NAMES`); ``lengths`` are the lines' lengths in characters (without
-    them no line counts as long)."""
+    them no line counts as long), ``repeats`` how many other lines of its document each line
+    equals (without them every non-empty line is distinct)."""
     n = index.n
     if n == 0:
         return np.zeros((0, len(NEIGHBOURHOOD_NAMES)))
     lengths = np.zeros(n) if lengths is None else np.asarray(lengths, dtype=np.float64)
+    repeats = np.zeros(n) if repeats is None else np.asarray(repeats, dtype=np.float64)
     ones = np.ones(n)
     cumulative = np.concatenate(([0.0], np.cumsum(p1)))
     lines = np.arange(n)
@@ -168,6 +172,8 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | No
         + [index.window_mean(p1, -1, w) for w in SIDE_WINDOWS]
         + main_block(index, p1)
         + nearest_long_probability(index, p1, lengths >= LONG_LINE_CHARS)
+        # template inserts ("Advertisement") between paragraphs: see features.distinct_lines
+        + nearest_probability(index, p1, (repeats == 0) & (lengths > 0))
     )
     return np.column_stack(columns)
 
@@ -193,10 +199,17 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         Why: quality is scored per character, and one long paragraph outweighs a dozen
         menu items; unweighted, the trees spend their splits on the many short lines.  The
         square root is a middle way between lines (0) and characters (1).
+    repeat_column : int or None
+        Column of ``X`` holding how many other lines of its document equal the line; the
+        second pass also sees the nearest lines that occur once (template inserts such as
+        "Advertisement" between paragraphs skipped).
     """
 
+    # Models saved before the parameter existed unpickle without it.
+    repeat_column = None
+
     def __init__(self, first, second, position_column: int, folds: int = 3, random_state: int = 0,
-                 length_column: int | None = None, length_power: float = 0.0):
+                 length_column: int | None = None, length_power: float = 0.0, repeat_column: int | None = None):
         self.first = first
         self.second = second
         self.position_column = position_column
@@ -204,6 +217,7 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.length_column = length_column
         self.length_power = length_power
+        self.repeat_column = repeat_column
 
     def _index(self, X) -> DocumentIndex:
         return DocumentIndex(documents_from_positions(X[:, self.position_column]))
@@ -246,7 +260,8 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         """``X`` and the neighbourhood columns this model was trained with (``index``: the
         documents of ``X``, if the caller has them already)."""
         lengths = None if self.length_column is None else X[:, self.length_column]
-        columns = neighbourhood(self._index(X) if index is None else index, p1, lengths)
+        repeats = None if self.repeat_column is None else X[:, self.repeat_column]
+        columns = neighbourhood(self._index(X) if index is None else index, p1, lengths, repeats)
         # Models saved before a column was added hold no names: they use the first columns.
         names = getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)
         if len(names) < len(NEIGHBOURHOOD_NAMES):

@@ -131,3 +131,14 @@ def test_transform_before_fit_raises():
 
     with pytest.raises(NotFittedError):
         LineFeatures().transform(["x"])
+
+
+def test_distinct_neighbours_skip_lines_the_page_repeats():
+    # an article whose paragraphs are separated by the same "Advertisement" line
+    page = ["Menu", "First paragraph of the story goes here.", "Advertisement",
+            "Second one, a little longer than the first.", "Advertisement", "", "Third and last."]
+    words = column(page, "prev_distinct_n_words").tolist()
+    assert words == [-1, 1, 7, 7, 8, 8, 8]
+    assert column(page, "next_distinct_n_words").tolist() == [7, 8, 8, 3, 3, 3, -1]
+    assert column(page, "lines_since_distinct").tolist()[3] == 2
+    assert column(page, "lines_until_distinct").tolist()[3] == 3  # the empty line is skipped too

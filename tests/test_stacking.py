@@ -77,8 +77,8 @@ def test_no_length_power_means_no_weights():
     assert model.first_.seen_weight_ is None and model.second_.seen_weight_ is None
 
 
-def _columns(names, index, p1, lengths):
-    columns = neighbourhood(index, p1, lengths)
+def _columns(names, index, p1, lengths, repeats=None):
+    columns = neighbourhood(index, p1, lengths, repeats)
     return {name: columns[:, NEIGHBOURHOOD_NAMES.index(name)].tolist() for name in names}
 
 
@@ -89,6 +89,26 @@ def test_nearest_long_line_probability_skips_short_lines_and_stays_in_its_docume
     got = _columns(["p1_prev_long", "p1_next_long"], index, p1, lengths)
     assert got["p1_prev_long"] == [-1, 0.9, 0.9, 0.9, -1, 0.7]
     assert got["p1_next_long"] == [0.2, 0.2, 0.2, -1, -1, -1]
+
+
+def test_nearest_distinct_line_probability_skips_repeated_and_empty_lines():
+    index = DocumentIndex(np.array([0, 0, 0, 0, 0, 1, 1]))
+    p1 = np.array([0.9, 0.1, 0.8, 0.0, 0.7, 0.6, 0.2])
+    lengths = np.array([200, 13, 150, 0, 120, 50, 13])
+    repeats = np.array([0, 1, 0, 1, 0, 0, 0])  # line 1 is "Advertisement", line 3 empty
+    got = _columns(["p1_prev_distinct", "p1_next_distinct"], index, p1, lengths, repeats)
+    assert got["p1_prev_distinct"] == [-1, 0.9, 0.9, 0.8, 0.8, -1, 0.6]
+    assert got["p1_next_distinct"] == [0.8, 0.8, 0.7, 0.7, -1, 0.2, -1]
+
+
+def test_a_model_saved_before_repeat_column_existed_still_predicts():
+    X, y = _toy_data()
+    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0,
+                            folds=3).fit(X, y)
+    before = model.predict_proba(X)
+    del model.repeat_column  # what unpickling a model of an older boilerkit gives
+    assert model.get_params()["repeat_column"] is None
+    np.testing.assert_array_equal(model.predict_proba(X), before)
 
 
 def test_a_model_trained_before_the_new_columns_still_predicts():
