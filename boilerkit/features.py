@@ -219,20 +219,13 @@ class DocumentIndex:
     def distance_to(self, mask: np.ndarray, direction: int, cap: int) -> np.ndarray:
         """Lines to the nearest line with ``mask`` before (-1) or after (+1), within the document;
         ``cap`` when there is none within ``cap`` lines."""
-        index = np.arange(self.n)
-        if direction < 0:
-            last = np.maximum.accumulate(np.where(mask, index, -1)) if self.n else index
-            # the nearest strictly before: look at the previous line's "last seen"
-            previous = np.r_[-1, last[:-1]] if self.n else last
-            found = previous >= self.doc_start
-            distance = np.where(found, index - previous, cap)
-        else:
-            upcoming = np.where(mask, index, self.n)[::-1]
-            nxt = np.minimum.accumulate(upcoming)[::-1] if self.n else index
-            following = np.r_[nxt[1:], self.n] if self.n else nxt
-            found = following < self.doc_end
-            distance = np.where(found, following - index, cap)
+        return self.distance_from_nearest(self.nearest(mask, direction), cap)
+
+    def distance_from_nearest(self, nearest: np.ndarray, cap: int) -> np.ndarray:
+        """Lines from each line to the line ``nearest`` gives (-1: none), at most ``cap``."""
+        distance = np.where(nearest >= 0, np.abs(nearest - np.arange(self.n)), cap)
         return np.minimum(distance, cap).astype(np.float64)
+
 
 class Batch(DocumentIndex):
     """The lines of a batch of documents with the arrays every feature is built from.
@@ -956,8 +949,7 @@ def _distinct_neighbour_feature(base: str, direction: int) -> Callable[[Batch], 
 
 def _distinct_neighbour_distance(direction: int) -> Callable[[Batch], np.ndarray]:
     def feature(b: Batch) -> np.ndarray:
-        source = b.nearest_distinct[direction]
-        return np.where(source >= 0, np.minimum(np.abs(source - np.arange(b.n)), DISTANCE_CAP), DISTANCE_CAP)
+        return b.distance_from_nearest(b.nearest_distinct[direction], DISTANCE_CAP)
 
     return feature
 

@@ -6,7 +6,8 @@ context-sensitive revision of short and near-good blocks from their neighbours; 
 revision is learned.  A first classifier gives every line a probability; a second one sees
 the line's features *and* the first pass's probabilities of its neighbourhood (previous and
 next lines, window means, distance to the nearest likely-content line, the nearest long
-lines, the document's share of content) and makes the final call.
+lines, the nearest lines the page does not repeat, the document's share of content) and
+makes the final call.
 
 The first pass's probabilities used to train the second are out-of-fold (grouped by
 document), so the second classifier learns from probabilities as noisy as those it will
