@@ -216,6 +216,11 @@ class DocumentIndex:
         found = np.r_[np.minimum.accumulate(np.where(mask, lines, self.n)[::-1])[::-1][1:], self.n]
         return np.where(found < self.doc_end, found, -1)
 
+    @staticmethod
+    def value_at(values: np.ndarray, lines: np.ndarray, missing: float = -1.0) -> np.ndarray:
+        """``values`` of the given ``lines`` (as :meth:`nearest` gives them; -1: ``missing``)."""
+        return np.where(lines >= 0, np.asarray(values)[np.maximum(lines, 0)], missing)
+
     def distance_to(self, mask: np.ndarray, direction: int, cap: int) -> np.ndarray:
         """Lines to the nearest line with ``mask`` before (-1) or after (+1), within the document;
         ``cap`` when there is none within ``cap`` lines."""
@@ -941,8 +946,7 @@ def distinct_lines(b: Batch) -> np.ndarray:
 
 def _distinct_neighbour_feature(base: str, direction: int) -> Callable[[Batch], np.ndarray]:
     def feature(b: Batch) -> np.ndarray:
-        source = b.nearest_distinct[direction]
-        return np.where(source >= 0, b.feature(base)[np.maximum(source, 0)], -1.0)
+        return b.value_at(b.feature(base), b.nearest_distinct[direction])
 
     return feature
 

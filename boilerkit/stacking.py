@@ -121,8 +121,7 @@ LONG_LINE_CHARS = 80
 def nearest_probability(index: DocumentIndex, p1: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
     """First-pass probability of the nearest line with ``mask`` before and after each line
     (-1: none in the document)."""
-    return [np.where(nearest >= 0, p1[np.maximum(nearest, 0)], -1.0)
-            for nearest in (index.nearest(mask, -1), index.nearest(mask, +1))]
+    return [index.value_at(p1, index.nearest(mask, direction)) for direction in (-1, +1)]
 
 
 def nearest_long_probability(index: DocumentIndex, p1: np.ndarray, long: np.ndarray) -> list[np.ndarray]:
