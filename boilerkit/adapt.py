@@ -76,16 +76,12 @@ def fit_on_base(base: BoilerplateModel, documents: Sequence[dict], base_document
     sample_weight[n_base:] = weight
     model = clone(base)
     classifier = model.steps[-1][1].estimator
-    # A VotingClassifier (several seeds) routes the weights on to each of its models.
-    consumers = [member for _, member in classifier.estimators] if hasattr(classifier, "estimators") else [classifier]
-    for consumer in consumers:
-        if not hasattr(consumer, "set_fit_request"):
-            raise ModelError(f"the base model's classifier ({type(consumer).__name__}) takes no sample weights")
+    if not hasattr(classifier, "set_fit_request"):
+        raise ModelError(f"the base model's classifier ({type(classifier).__name__}) takes no sample weights")
     started = time.perf_counter()
     # FixedThresholdClassifier passes sample weights on only through metadata routing.
     with sklearn.config_context(enable_metadata_routing=True):
-        for consumer in consumers:
-            consumer.set_fit_request(sample_weight=True)
+        classifier.set_fit_request(sample_weight=True)
         model.fit(X, y, sample_weight=sample_weight)
     log.info("fitted on %d base pages and %d of yours (weight %g) in %.1f s",
              len(base_documents), len(documents), weight, time.perf_counter() - started)

@@ -31,7 +31,7 @@ import joblib
 import numpy as np
 import skops.io
 import sklearn
-from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.model_selection import FixedThresholdClassifier, GroupKFold
 from sklearn.pipeline import Pipeline
@@ -59,7 +59,6 @@ TRUSTED_TYPES = (
     "boilerkit.model.BoilerplateModel",
     "boilerkit.stacking.SequenceStacker",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "sklearn.utils._bunch.Bunch",  # VotingClassifier.named_estimators_, a dict
 )
 
 
@@ -124,32 +123,11 @@ SECOND_PASS_ITER = 200
 # 0.8545.  Fewer, smaller first-pass fits too: the default model trains in 6 minutes, not 12.
 # 3 folds were worse than both 2 and 4 (measured before the distinct-neighbour columns).
 STACKING_FOLDS = 2
-# Two-pass models, each with its own seed (its own draw of the stacking folds), whose
-# probabilities are averaged.  Why: the grouped folds a model's second pass learns from move
-# its answers a lot (two seeds disagree by up to 0.8 on single lines) and its scores by
-# about as much as the changes we measure: grouped 5-fold CV, lines.jsonl.gz, seed 0
-# 0.9517 / 0.85998 / 0.9220, seed 1 0.9511 / 0.8604 / 0.9221, their mean 0.9529 / 0.8634 /
-# 0.9253.  The features are computed once; the passes take about a third of apply's time.
-STACKING_DRAWS = 2
 
 # Lines weigh (characters + 1) ** this in training (see SequenceStacker.length_power):
 # grouped 5-fold CV, character / page F1: lines.jsonl.gz 0.934 / 0.897 -> 0.937 / 0.902,
 # WCXB 0.889 / 0.837 -> 0.891 / 0.842 (benchmarks/quality.py, before the lexical features).
 LENGTH_WEIGHT_POWER = 0.5
-
-
-def two_pass_classifier(seed: int, max_iter: int = SECOND_PASS_ITER) -> SequenceStacker:
-    """boilerkit's two passes of gradient-boosted trees (see :mod:`boilerkit.stacking`)."""
-    return SequenceStacker(
-        boosted_trees(min(FIRST_PASS_ITER, max_iter), seed),
-        boosted_trees(max_iter, seed),
-        position_column=list(FEATURES).index("position"),
-        folds=STACKING_FOLDS,
-        random_state=seed,
-        length_column=list(FEATURES).index("n_chars"),
-        length_power=LENGTH_WEIGHT_POWER,
-        repeat_column=list(FEATURES).index("repeats_in_doc"),
-    )
 
 
 def build_model(
@@ -158,13 +136,19 @@ def build_model(
     """An unfitted model with boilerkit's default settings: line features, then two passes
     of gradient-boosted trees (see :mod:`boilerkit.stacking`), then the threshold."""
     features = LineFeatures()
-    if not two_pass:
-        classifier = boosted_trees(max_iter, seed)
-    elif STACKING_DRAWS == 1:
-        classifier = two_pass_classifier(seed, max_iter)
+    if two_pass:
+        classifier = SequenceStacker(
+            boosted_trees(min(FIRST_PASS_ITER, max_iter), seed),
+            boosted_trees(max_iter, seed),
+            position_column=list(FEATURES).index("position"),
+            folds=STACKING_FOLDS,
+            random_state=seed,
+            length_column=list(FEATURES).index("n_chars"),
+            length_power=LENGTH_WEIGHT_POWER,
+            repeat_column=list(FEATURES).index("repeats_in_doc"),
+        )
     else:
-        draws = [(f"seed{seed + draw}", two_pass_classifier(seed + draw, max_iter)) for draw in range(STACKING_DRAWS)]
-        classifier = VotingClassifier(draws, voting="soft")
+        classifier = boosted_trees(max_iter, seed)
     return BoilerplateModel(
         [
             ("features", features),

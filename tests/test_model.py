@@ -86,10 +86,7 @@ def test_clone_of_unfitted_model_keeps_params():
     model = build_model(seed=3, threshold=0.4)
     params = clone(model).get_params()
     assert params["classifier__threshold"] == 0.4
-    # two two-pass models, one per seed, averaged
-    assert params["classifier__estimator__voting"] == "soft"
-    assert params["classifier__estimator__seed3__random_state"] == 3
-    assert params["classifier__estimator__seed4__random_state"] == 4
+    assert params["classifier__estimator__random_state"] == 3
 
 
 def test_fit_returns_self():
