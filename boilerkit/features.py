@@ -939,9 +939,15 @@ def shared_with_long(b: Batch) -> np.ndarray:
 DISTINCT_NEIGHBOUR_BASES = ("n_words", "ends_terminal", "stopword_ratio", "lexical_mean")
 
 
+def is_distinct(repeats_in_doc: np.ndarray, n_chars: np.ndarray) -> np.ndarray:
+    """Non-empty lines that occur once in their document (from those two feature columns;
+    the second pass's nearest-distinct columns use it too)."""
+    return (np.asarray(repeats_in_doc) == 0) & (np.asarray(n_chars) > 0)
+
+
 def distinct_lines(b: Batch) -> np.ndarray:
     """Non-empty lines that occur once in their document."""
-    return (b.feature("repeats_in_doc") == 0) & (b.n_chars > 0)
+    return is_distinct(b.feature("repeats_in_doc"), b.n_chars)
 
 
 def _distinct_neighbour_feature(base: str, direction: int) -> Callable[[Batch], np.ndarray]:

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
-from .features import DocumentIndex
+from .features import DocumentIndex, is_distinct
 
 # Half-widths (in lines) of the windows over first-pass probabilities.
 PROBABILITY_WINDOWS = (1, 2, 3, 5, 10, 25)
@@ -173,7 +173,7 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | No
         + main_block(index, p1)
         + nearest_long_probability(index, p1, lengths >= LONG_LINE_CHARS)
         # template inserts ("Advertisement") between paragraphs: see features.distinct_lines
-        + nearest_probability(index, p1, (repeats == 0) & (lengths > 0))
+        + nearest_probability(index, p1, is_distinct(repeats, lengths))
     )
     return np.column_stack(columns)
 
