@@ -1080,33 +1080,18 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
         return feature_matrix(batch, self.feature_names_)
 
-    def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray) -> np.ndarray:
-        """Fit on the real rows ``X`` only and return the rows of ``X_augmented`` (``X`` plus
-        synthetic lines; ``real`` marks the rows of ``X``), each line's word weights learned
-        without its own document's fold, as :meth:`fit_transform` gives them: synthetic lines
-        take no part in the statistics the features learn."""
-        self._fit(X, y)
-        batch = Batch(*split_rows(X_augmented))
-        batch.line_counts = self.line_counts_
-        if self.token_weights_ is not None:
-            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool))
-        return feature_matrix(batch, self.feature_names_)
-
-    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray, real: np.ndarray | None = None) -> np.ndarray:
-        """Each token's weight learned without its own document's fold (and only from
-        ``real`` lines, if given)."""
+    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray) -> np.ndarray:
+        """Each token's weight learned without its own document's fold."""
         lines, buckets = batch.token_buckets
         fold_of_token = batch.doc[lines] % LEXICAL_FOLDS
         is_content = y[lines] == 1
-        learn_from = np.ones(len(lines), dtype=bool) if real is None else real[lines]
         scores = np.zeros(len(buckets), dtype=np.float32)
         if batch.n == 0 or batch.doc[-1] < 1:  # a single document: nothing to hold out
             return self.token_weights_[buckets]
         for fold in range(LEXICAL_FOLDS):
             held_out = fold_of_token == fold
             if held_out.any():
-                learn = ~held_out & learn_from
-                weights = lexical.log_count_ratios(buckets[learn], is_content[learn])
+                weights = lexical.log_count_ratios(buckets[~held_out], is_content[~held_out])
                 scores[held_out] = weights[buckets[held_out]]
         return scores
 

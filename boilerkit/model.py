@@ -89,15 +89,11 @@ class BoilerplateModel(Pipeline):
         """Fit on ``X`` rows and labels ``y``; with ``headline_lists`` > 0, that share of the
         pages holding an article first get a synthetic headline list (:mod:`boilerkit.augment`)."""
         if self.headline_lists and y is not None:
-            X_augmented, y_augmented, source = with_headline_lists(X, y, self.headline_lists, self.random_state)
-            # the features' own statistics (word weights, corpus line counts) come from the real pages only
-            Xt = self.steps[0][1].fit_transform_augmented(X, y, X_augmented, y_augmented, source >= 0)
+            X, y, source = with_headline_lists(X, y, self.headline_lists, self.random_state)
             # per-row fit parameters (sample weights) follow their rows; inserted lines weigh 1
-            params = {key.split("__")[-1]: np.where(source >= 0, np.asarray(value)[np.maximum(source, 0)], 1.0)
-                      if np.ndim(value) == 1 and len(value) == len(y) else value
+            params = {key: np.where(source >= 0, np.asarray(value)[np.maximum(source, 0)], 1.0)
+                      if np.ndim(value) == 1 and len(value) == len(source[source >= 0]) else value
                       for key, value in params.items()}
-            self.steps[-1][1].fit(Xt, y_augmented, **params)
-            return self
         return super().fit(X, y, **params)
 
     @property
