@@ -726,8 +726,6 @@ WINDOWS = (3, 10)
 # headlines well on the training data).
 LONG_LINE_WORDS = 15
 DISTANCE_CAP = 50
-# share of capitalised words that makes a line read as a headline (title case tolerates "of", "in")
-TITLE_CASE_SHARE = 0.6
 # Line features averaged over the windows (window3_n_words ...).
 WINDOW_BASES = (
     "n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio", "stopword_ratio", "has_date",
@@ -775,16 +773,6 @@ def run_same_start(b: Batch) -> np.ndarray:
 def run_short(b: Batch) -> np.ndarray:
     """Length of the run of lines that are all short (< 5 words) or all long."""
     return b.run_length((b.n_words < 5).astype(np.int64))
-
-
-def run_title_case(b: Batch) -> np.ndarray:
-    """Length of the run of headline-like lines (mostly capitalised words, no closing
-    punctuation) the line sits in; 0 for other lines.  "Related stories" lists come as such
-    runs, while an article's own headline stands alone."""
-    headline_like = (title_word_ratio(b) >= TITLE_CASE_SHARE) & (b.ends_terminal == 0) & (b.n_words >= 3)
-    # every other line keys a run of its own, so only headline-like lines join runs
-    keys = np.where(headline_like, -1, np.arange(b.n))
-    return np.where(headline_like, b.run_length(keys), 0.0)
 
 
 # ------------------------------------------------------------------ position features
@@ -865,7 +853,7 @@ CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **{
         f.__name__: f
         for f in (
-            lines_since_long, lines_until_long, run_same_end, run_same_start, run_short, run_title_case,
+            lines_since_long, lines_until_long, run_same_end, run_same_start, run_short,
             comment_markers_before, lines_since_comment_marker, date_lines_before, window25_has_date,
             long_before_share,
         )
