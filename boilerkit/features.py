@@ -726,6 +726,8 @@ WINDOWS = (3, 10)
 # headlines well on the training data).
 LONG_LINE_WORDS = 15
 DISTANCE_CAP = 50
+# share of capitalised words that makes a line read as a headline (title case tolerates "of", "in")
+TITLE_CASE_SHARE = 0.6
 # Line features averaged over the windows (window3_n_words ...).
 WINDOW_BASES = (
     "n_words", "ends_terminal", "is_long", "title_word_ratio", "punct_ratio", "stopword_ratio", "has_date",
@@ -773,6 +775,16 @@ def run_same_start(b: Batch) -> np.ndarray:
 def run_short(b: Batch) -> np.ndarray:
     """Length of the run of lines that are all short (< 5 words) or all long."""
     return b.run_length((b.n_words < 5).astype(np.int64))
+
+
+def run_title_case(b: Batch) -> np.ndarray:
+    """Length of the run of headline-like lines (mostly capitalised words, no closing
+    punctuation) the line sits in; 0 for other lines.  "Related stories" lists come as such
+    runs, while an article's own headline stands alone."""
+    headline_like = (title_word_ratio(b) >= TITLE_CASE_SHARE) & (b.ends_terminal == 0) & (b.n_words >= 3)
+    # every other line keys a run of its own, so only headline-like lines join runs
+    keys = np.where(headline_like, -1, np.arange(b.n))
+    return np.where(headline_like, b.run_length(keys), 0.0)
 
 
 # ------------------------------------------------------------------ position features
@@ -853,7 +865,7 @@ CONTEXT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **{
         f.__name__: f
         for f in (
-            lines_since_long, lines_until_long, run_same_end, run_same_start, run_short,
+            lines_since_long, lines_until_long, run_same_end, run_same_start, run_short, run_title_case,
             comment_markers_before, lines_since_comment_marker, date_lines_before, window25_has_date,
             long_before_share,
         )
@@ -1068,18 +1080,33 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
         return feature_matrix(batch, self.feature_names_)
 
-    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray) -> np.ndarray:
-        """Each token's weight learned without its own document's fold."""
+    def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray) -> np.ndarray:
+        """Fit on the real rows ``X`` only and return the rows of ``X_augmented`` (``X`` plus
+        synthetic lines; ``real`` marks the rows of ``X``), each line's word weights learned
+        without its own document's fold, as :meth:`fit_transform` gives them: synthetic lines
+        take no part in the statistics the features learn."""
+        self._fit(X, y)
+        batch = Batch(*split_rows(X_augmented))
+        batch.line_counts = self.line_counts_
+        if self.token_weights_ is not None:
+            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool))
+        return feature_matrix(batch, self.feature_names_)
+
+    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray, real: np.ndarray | None = None) -> np.ndarray:
+        """Each token's weight learned without its own document's fold (and only from
+        ``real`` lines, if given)."""
         lines, buckets = batch.token_buckets
         fold_of_token = batch.doc[lines] % LEXICAL_FOLDS
         is_content = y[lines] == 1
+        learn_from = np.ones(len(lines), dtype=bool) if real is None else real[lines]
         scores = np.zeros(len(buckets), dtype=np.float32)
         if batch.n == 0 or batch.doc[-1] < 1:  # a single document: nothing to hold out
             return self.token_weights_[buckets]
         for fold in range(LEXICAL_FOLDS):
             held_out = fold_of_token == fold
             if held_out.any():
-                weights = lexical.log_count_ratios(buckets[~held_out], is_content[~held_out])
+                learn = ~held_out & learn_from
+                weights = lexical.log_count_ratios(buckets[learn], is_content[learn])
                 scores[held_out] = weights[buckets[held_out]]
         return scores
 

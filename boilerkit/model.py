@@ -38,6 +38,7 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .evaluate import char_weights, confusion, evaluate_pages
+from .augment import with_headline_lists
 from .features import FEATURES, LineFeatures, as_rows
 from .stacking import SequenceStacker
 from .io import expand_paths, iter_labelled, split_lines
@@ -72,6 +73,35 @@ class BoilerplateModel(Pipeline):
     ``predict`` / ``predict_proba`` take a list of lines (one document) or ``(document,
     line)`` rows (see :func:`boilerkit.features.as_rows`); label 1 is content.
     """
+
+    # Models saved before the parameters existed unpickle without them.
+    headline_lists = 0.0
+    random_state = 0
+
+    def __init__(self, steps, *, transform_input=None, memory=None, verbose=False, headline_lists: float = 0.0,
+                 random_state: int = 0):
+        super().__init__(steps, memory=memory, verbose=verbose)
+        self.transform_input = transform_input
+        self.headline_lists = headline_lists
+        self.random_state = random_state
+
+    def fit(self, X, y=None, **params):
+        """Fit on ``X`` rows and labels ``y``; with ``headline_lists`` > 0, that share of the
+        pages holding an article first get a synthetic headline list (:mod:`boilerkit.augment`)."""
+        if self.headline_lists and y is not None:
+            X_augmented, y_augmented, source = with_headline_lists(X, y, self.headline_lists, self.random_state)
+            # the features' own statistics (word weights, corpus line counts) come from the real pages only
+            Xt = self.steps[0][1].fit_transform_augmented(X, y, X_augmented, y_augmented, source >= 0)
+            # per-row fit parameters (sample weights) follow their rows; inserted lines weigh 1
+            params = {key.split("__")[-1]: np.where(source >= 0, np.asarray(value)[np.maximum(source, 0)], 1.0)
+                      if np.ndim(value) == 1 and len(value) == len(y) else value
+                      for key, value in params.items()}
+            classifier = self.steps[-1][1]
+            with sklearn.config_context(enable_metadata_routing=True):
+                classifier.estimator.set_fit_request(real=True)
+                classifier.fit(Xt, y_augmented, real=source >= 0, **params)
+            return self
+        return super().fit(X, y, **params)
 
     @property
     def threshold(self) -> float:
@@ -129,6 +159,10 @@ STACKING_FOLDS = 2
 # WCXB 0.889 / 0.837 -> 0.891 / 0.842 (benchmarks/quality.py, before the lexical features).
 LENGTH_WEIGHT_POWER = 0.5
 
+# Share of the training pages holding an article that get a synthetic list of unrelated
+# headlines after it (boilerkit.augment: the labelled pages hardly show one as a dump does).
+HEADLINE_LISTS = 0.1
+
 
 def build_model(
     seed: int = 0, threshold: float = DEFAULT_THRESHOLD, max_iter: int = SECOND_PASS_ITER, two_pass: bool = True
@@ -153,7 +187,9 @@ def build_model(
         [
             ("features", features),
             ("classifier", FixedThresholdClassifier(classifier, threshold=threshold, response_method="predict_proba")),
-        ]
+        ],
+        headline_lists=HEADLINE_LISTS,
+        random_state=seed,
     )
 
 

@@ -228,21 +228,23 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         weights = (np.asarray(X[:, self.length_column], dtype=np.float64) + 1.0) ** self.length_power
         return weights if sample_weight is None else weights * np.asarray(sample_weight, dtype=np.float64)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, real=None):
         X = np.asarray(X)
         y = np.asarray(y)
         index = self._index(X)
         sample_weight = self._line_weights(X, sample_weight)
+        real = np.ones(len(y), dtype=bool) if real is None else np.asarray(real, dtype=bool)
 
         def weights(rows=slice(None)) -> dict:
             return {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[rows]}
 
-        self.first_ = clone(self.first).fit(X, y, **weights())
+        self.first_ = clone(self.first).fit(X[real], y[real], **weights(real))
         folds = min(self.folds, len(np.unique(index.doc)))
         if folds >= 2:
             out_of_fold = np.zeros(len(y))
             splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
             for train_index, test_index in splitter.split(X, y, index.doc):
+                train_index = train_index[real[train_index]]
                 fold_model = clone(self.first).fit(X[train_index], y[train_index], **weights(train_index))
                 out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
         else:  # a single document: nothing to hold out, the in-sample pass has to do

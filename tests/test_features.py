@@ -49,6 +49,9 @@ def test_unknown_feature_is_refused():
         ("starts_bullet", ["* item", "• item", "Text"], [1, 1, 0]),
         ("upper_ratio", ["ABC", "abc", "", "123"], [1, 0, 0, 0]),
         ("title_word_ratio", ["Two Words", "two Words"], [1, 0.5]),
+        # a run of headlines; a sentence and a short line stand outside any run
+        ("run_title_case", ["Big Story Of The Day", "Another Story Goes Here -", "It ended.", "Lone Headline Line",
+                            "Home"], [2, 2, 0, 1, 0]),
         ("repeats_in_doc", ["Home", "text", "Home", "Home"], [2, 0, 2, 2]),
         ("position", ["a", "b", "c"], [0, 1, 2]),
         ("lines_to_end", ["a", "b", "c"], [2, 1, 0]),

@@ -124,3 +124,14 @@ def test_a_model_trained_before_the_new_columns_still_predicts():
     assert old_input.shape[1] == X.shape[1] + len(FIRST_NEIGHBOURHOOD_NAMES)
     model.second_ = LogisticRegression(max_iter=1000).fit(old_input, y)
     assert model.predict_proba(X).shape == (len(y), 2)
+
+
+def test_rows_not_marked_real_train_only_the_second_pass():
+    X, y = _toy_data()
+    real = np.ones(len(y), dtype=bool)
+    real[::3] = False
+    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0,
+                            folds=3).fit(X, y, real=real)
+    alone = LogisticRegression(max_iter=1000).fit(X[real], y[real])
+    np.testing.assert_allclose(model.first_.coef_, alone.coef_)
+    assert model.predict_proba(X).shape == (len(y), 2)
