@@ -37,8 +37,8 @@ from sklearn.model_selection import FixedThresholdClassifier, GroupKFold
 from sklearn.pipeline import Pipeline
 
 from . import __version__
-from .evaluate import char_weights, confusion, evaluate_pages
 from .augment import with_headline_lists
+from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .stacking import SequenceStacker
 from .io import expand_paths, iter_labelled, split_lines
@@ -309,6 +309,8 @@ def model_card(model: BoilerplateModel, data: list[dict], n_lines: int, n_conten
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "threshold": model.threshold,
         "seed": seed,
+        # the share of article pages that got a synthetic headline list in training (boilerkit.augment)
+        "headline_lists": model.headline_lists,
         "classifier": type(model.steps[-1][1].estimator).__name__,
         "classifier_params": {
             k: v for k, v in model.steps[-1][1].estimator.get_params().items() if isinstance(v, (int, float, str, bool))

@@ -80,6 +80,13 @@ def test_card_is_written_beside_the_model(small_model_path):
     assert card["model_sha256"] == sha256_of(small_model_path)
     assert card["training_data"][0]["sha256"] and card["training_data"][0]["lines"] > 0
     assert card["feature_names"] == list(load_model(small_model_path)[0].get_feature_names_out())
+    assert card["headline_lists"] == load_model(small_model_path).headline_lists
+
+
+def test_clone_keeps_the_headline_list_share_and_seed():
+    params = clone(build_model(seed=3)).get_params()
+    assert params["headline_lists"] == build_model().headline_lists > 0
+    assert params["random_state"] == 3
 
 
 def test_clone_of_unfitted_model_keeps_params():
