@@ -96,12 +96,24 @@ class BoilerplateModel(Pipeline):
             params = {key.split("__")[-1]: np.where(source >= 0, np.asarray(value)[np.maximum(source, 0)], 1.0)
                       if np.ndim(value) == 1 and len(value) == len(y) else value
                       for key, value in params.items()}
-            classifier = self.steps[-1][1]
-            with sklearn.config_context(enable_metadata_routing=True):
-                classifier.estimator.set_fit_request(real=True)
-                classifier.fit(Xt, y_augmented, real=source >= 0, **params)
+            self._fit_classifier_on_real_and_synthetic(Xt, y_augmented, source >= 0, params)
             return self
         return super().fit(X, y, **params)
+
+    def _fit_classifier_on_real_and_synthetic(self, Xt, y, real: np.ndarray, params: dict) -> None:
+        """Fit the classifier step, telling its stacker which rows are real (metadata routing:
+        the threshold wrapper passes ``real`` on only when asked to)."""
+        classifier = self.steps[-1][1]
+        with sklearn.config_context(enable_metadata_routing=True):
+            classifier.estimator.set_fit_request(real=True)
+            try:
+                classifier.fit(Xt, y, real=real, **params)
+            finally:
+                # The request is needed for this call only, and it refers back to its estimator:
+                # skops cannot save such a cycle, and the user's estimator is left as it was.
+                for estimator in (classifier.estimator, getattr(classifier, "estimator_", None)):
+                    if estimator is not None:
+                        vars(estimator).pop("_metadata_request", None)
 
     @property
     def threshold(self) -> float:

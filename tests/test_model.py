@@ -96,6 +96,16 @@ def test_clone_of_unfitted_model_keeps_params():
     assert params["classifier__estimator__random_state"] == 3
 
 
+def test_fit_with_headline_lists_leaves_no_routing_request_behind():
+    # the request refers back to its estimator: skops cannot save that cycle
+    model = build_model(max_iter=2)
+    assert model.headline_lists > 0
+    model.fit(as_rows([LINES, LINES]), np.array([0, 1, 1, 0, 0] * 2))
+    classifier = model.steps[-1][1]
+    assert "_metadata_request" not in vars(classifier.estimator)
+    assert "_metadata_request" not in vars(classifier.estimator_)
+
+
 def test_fit_returns_self():
     model = build_model(max_iter=2)
     X = as_rows([LINES, LINES])
