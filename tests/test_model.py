@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import joblib
@@ -104,6 +105,18 @@ def test_fit_with_headline_lists_leaves_no_routing_request_behind():
     classifier = model.steps[-1][1]
     assert "_metadata_request" not in vars(classifier.estimator)
     assert "_metadata_request" not in vars(classifier.estimator_)
+
+
+def test_model_saved_before_the_headline_list_parameters_still_loads(small_model, tmp_path):
+    # models pickled before headline_lists / random_state existed hold neither attribute
+    old = copy.deepcopy(small_model)
+    del old.__dict__["headline_lists"], old.__dict__["random_state"]
+    joblib.dump(old, tmp_path / "old.joblib")
+    loaded = joblib.load(tmp_path / "old.joblib")
+    assert (loaded.headline_lists, loaded.random_state) == (0.0, 0)
+    assert clone(loaded).get_params()["headline_lists"] == 0.0
+    rows = as_rows([LINES])
+    np.testing.assert_array_equal(loaded.predict_proba(rows), small_model.predict_proba(rows))
 
 
 def test_fit_returns_self():
