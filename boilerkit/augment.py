@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import Batch, split_rows
+from .features import LONG_LINE_WORDS, Batch, split_rows
 
 # Headline-like clutter lines in runs of at least this many are the pool lists are drawn from.
 POOL_RUN = 3
 POOL_MIN_WORDS = 4
-# A page gets a list only if it holds an article: this many content lines of 15+ words.
+# A page gets a list only if it holds an article: this many long content lines (the
+# features' long line, LONG_LINE_WORDS+ words).
 ARTICLE_LONG_LINES = 3
-LONG_LINE_WORDS = 15
 LIST_LENGTH = (5, 16)  # lines, upper bound excluded
 # How dumps render link lists: bare, html2text's " -" bullets turned suffixes, bars.
 LIST_STYLES = ("", " -", " |")
