@@ -3,8 +3,10 @@ know, on the same pages, scored per dump line by one rule.
 
 For every ``lines*.jsonl.gz`` file of the data folder:
 
-* boilerkit: grouped k-fold cross-validation by document (``boilerkit.model.build_model``
-  settings, threshold = the model's default, not tuned on the test folds);
+* boilerkit: k-fold cross-validation grouped by site (``boilerkit.sites``; ``--group-by
+  document`` for the folds used before, which let one site's template sit on both sides),
+  ``boilerkit.model.build_model`` settings, threshold = the model's default, not tuned on
+  the test folds;
 * peers: the cached outputs of ``benchmarks/peers.py`` (trafilatura in three settings,
   readability-lxml, resiliparse, jusText on the HTML and on the text, C4's line rules),
   HTML outputs mapped onto the dump lines with ``boilerkit.align`` — the rule the gold
@@ -60,12 +62,18 @@ def settings_tag(seed: int) -> str:
     return hashlib.sha256(settings.encode()).hexdigest()[:8]
 
 
+# How cross-validation groups pages into folds: "site" (the default) or "document".
+GROUP_BY = "site"
+
+
 def boilerkit_cv(docs: list[dict], folds: int, seed: int, tag: str, force: bool) -> np.ndarray:
     """Out-of-fold content probabilities of every line (cached per file and settings)."""
-    cache = CACHE / f"oof-{tag}-k{folds}-s{seed}-{settings_tag(seed)}.npy"
+    cache = CACHE / f"oof-{tag}-k{folds}-s{seed}-{GROUP_BY}-{settings_tag(seed)}.npy"
     if cache.exists() and not force:
         return np.load(cache)
     X, y, groups = training_arrays(docs)
+    if GROUP_BY == "document":
+        groups = X[:, 0].astype(np.int64)
     probabilities = cross_validated_probabilities(build_model(seed=seed), X, y, groups, folds, seed)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(cache, probabilities)
@@ -158,11 +166,15 @@ def main(argv=None) -> None:
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
     parser.add_argument("--files", default="lines*.jsonl.gz", help="glob of line files in the data folder")
+    parser.add_argument("--group-by", choices=("site", "document"), default="site",
+                        help="what the folds keep apart (document: the folds used before, for comparison)")
     args = parser.parse_args(argv)
+    global GROUP_BY
+    GROUP_BY = args.group_by
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
     report = ["# Quality benchmark", "",
-              f"Grouped {args.folds}-fold cross-validation by document (seed {args.seed}); boilerkit at its "
+              f"{args.folds}-fold cross-validation grouped by {args.group_by} (seed {args.seed}); boilerkit at its "
               "default threshold; peers' output mapped onto the dump lines with `boilerkit.align`.", ""]
     if args.joint:
         report += [f"`{JOINT}`: the same settings cross-validated over all the files together (every fold "

@@ -174,7 +174,7 @@ ThresholdOption = Annotated[
 def train(
     data: Annotated[list[str], typer.Argument(help="Labelled dumps: JSONL(.gz) or TSV files, globs, directories.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.joblib).")],
-    cv: Annotated[int, typer.Option(help="Grouped k-fold cross-validation by document first (0: none).")] = 0,
+    cv: Annotated[int, typer.Option(help="K-fold cross-validation first, grouped by site (0: none).")] = 0,
     seed: Annotated[int, typer.Option(help="Random seed of the folds and the classifier.")] = 0,
     threshold: Annotated[
         Optional[float], typer.Option(min=0.0, max=1.0, help="Decision threshold (default: tuned by --cv, else 0.5).")

@@ -42,6 +42,7 @@ from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .stacking import SequenceStacker
 from .io import expand_paths, iter_labelled, split_lines
+from .sites import site_groups
 
 log = logging.getLogger(__name__)
 
@@ -248,15 +249,17 @@ def load_training_data(paths: Sequence[str | os.PathLike]) -> tuple[list[dict], 
 
 
 def training_arrays(documents: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``X`` rows, labels ``y`` and document ``groups`` of labelled documents."""
+    """``X`` rows, labels ``y`` and the ``groups`` of labelled documents: the site of each
+    line's page (:func:`boilerkit.sites.site_groups`), so that folds keep sites apart."""
     X = as_rows(doc["lines"] for doc in documents)
     y = np.concatenate([np.asarray(doc["labels"], dtype=np.int8) for doc in documents])
-    groups = X[:, 0].astype(np.int64)
+    groups = site_groups(documents)[X[:, 0].astype(np.int64)]
     return X, y, groups
 
 
 def cross_validated_probabilities(model, X, y, groups, folds: int, seed: int) -> np.ndarray:
-    """Out-of-fold content probabilities from grouped k-fold (no page in train and test)."""
+    """Out-of-fold content probabilities from grouped k-fold (no group, i.e. no site, in
+    both train and test)."""
     probabilities = np.zeros(len(y))
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fold, (train_index, test_index) in enumerate(splitter.split(X, y, groups), start=1):
@@ -289,7 +292,7 @@ def train(
 ) -> BoilerplateModel:
     """Train a model on labelled dumps.
 
-    With ``cv`` >= 2, grouped k-fold cross-validation by document gives out-of-fold
+    With ``cv`` >= 2, k-fold cross-validation grouped by site gives out-of-fold
     probabilities: they are scored (into the model card) and, unless ``threshold`` is given,
     pick the threshold with the best character-weighted F1.  The final model is then fitted
     on all the data.
@@ -306,7 +309,7 @@ def train(
             log.info("threshold tuned on cross-validated probabilities: %.3f", threshold)
         predictions = per_document(documents, (probabilities >= threshold).astype(np.int8))
         evaluation = evaluate_pages(zip(documents, predictions), group_fields=("source", "dataset", "page_type"))
-        metrics = {"folds": cv, "grouped_by": "document", "seed": seed, "threshold": threshold,
+        metrics = {"folds": cv, "grouped_by": "site", "seed": seed, "threshold": threshold,
                    **evaluation.as_dict()}
     model.set_params(classifier__threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     started = time.perf_counter()
