@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import LONG_LINE_WORDS, Batch, split_rows
+from .features import LONG_LINE_WORDS, Batch, batch_of
 
 # Headline-like clutter lines in runs of at least this many are the pool lists are drawn from.
 POOL_RUN = 3
@@ -52,7 +52,7 @@ def with_headline_lists(X, y, share: float, seed: int = 0) -> tuple[np.ndarray, 
     source = np.arange(len(y))
     if X.ndim != 2 or len(y) == 0 or share <= 0:
         return X, y, source
-    batch = Batch(*split_rows(X))
+    batch = batch_of(X)
     pool = headline_pool(batch, y)
     if not pool:
         return X, y, source
@@ -67,7 +67,9 @@ def with_headline_lists(X, y, share: float, seed: int = 0) -> tuple[np.ndarray, 
         cut = last_content[doc] + 1
         length = int(rng.integers(*LIST_LENGTH))
         style = LIST_STYLES[int(rng.integers(len(LIST_STYLES)))]
-        block = np.empty((length, 2), dtype=object)
+        block = np.zeros((length, X.shape[1]), dtype=object)
+        if X.shape[1] == 4:  # logical rows: no blank line before, one physical line each
+            block[:, 3] = 1
         block[:, 0] = X[cut - 1, 0]
         block[:, 1] = [pool[i] + style for i in rng.integers(len(pool), size=length)]
         pieces_X += [X[start:cut], block]

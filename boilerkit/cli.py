@@ -189,6 +189,12 @@ def train(
         float, typer.Option(help="With --base: how many base-data lines each line of DATA counts as.")
     ] = DEFAULT_WEIGHT,
     max_iter: Annotated[int, typer.Option(help="Boosting rounds of the classifier.")] = SECOND_PASS_ITER,
+    dumps_per_page: Annotated[
+        Optional[int],
+        typer.Option(min=1, help="Where DATA holds a page several times (records sharing an id: dumps of "
+                     "several converters), train on at most this many of each page's dumps, picked from the page "
+                     "id and the converter (the same on every run)."),
+    ] = None,
 ) -> None:
     """Train a model on labelled dumps and save it (with its card as JSON beside it).
 
@@ -211,7 +217,8 @@ def train(
         typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
         return
     try:
-        model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter)
+        model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter,
+                            dumps_per_page=dumps_per_page)
     except (InputError, ValueError) as error:
         fail(str(error))
     path = _save(model, output)

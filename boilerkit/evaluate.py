@@ -112,8 +112,11 @@ def score_page(lines: Sequence[str], y_true, y_pred) -> Scores:
         raise ValueError(
             f"lines, gold labels and predictions differ in length: {len(lines)}, {len(y_true)}, {len(y_pred)}"
         )
-    chars = confusion(y_true, y_pred, char_weights(lines))
-    return Scores(lines=confusion(y_true, y_pred), chars=chars, page_f1_sum=page_f1(chars), n_pages=1)
+    weights = char_weights(lines)
+    chars = confusion(y_true, y_pred, weights)
+    # a blank line (a paragraph break of Markdown or a text browser) is not a line of the page
+    lines_counts = confusion(y_true, y_pred, weights > 0)
+    return Scores(lines=lines_counts, chars=chars, page_f1_sum=page_f1(chars), n_pages=1)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from . import lexical
+from . import lexical, markup
 from .stopwords import STOPWORDS
 
 # ------------------------------------------------------------------ character classes
@@ -41,7 +41,14 @@ BULLETS = "*•·◦▪▫‣⁃-–—>»›+o■□●○◆◇►▸"
 # Separators between items of a menu or a breadcrumb trail.
 SEPARATORS = "|/»›·•>:–—"
 
-ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA, CJK, NON_ASCII = (1 << i for i in range(10))
+# Particles and function characters of Japanese, Chinese and Korean, written without spaces
+# between words (Korean: particles fused to the word): the stop-word share of these scripts.
+# Prose holds many; menus, headlines and product names few.
+CJK_FUNCTION_CHARS = "のはがをにでともへやたてだす的了是在和有不这也就都而与及之其은는이가을를에의도와과로다"
+
+ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA, CJK, NON_ASCII, CJK_FUNCTION = (
+    1 << i for i in range(11)
+)
 # Scripts written without spaces between words: a line's word count says little there, so
 # these letters are counted as tokens of their own (as the data set's labelling does).
 CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
@@ -75,6 +82,8 @@ def char_class_table() -> np.ndarray:
     for char in SEPARATORS:
         table[ord(char)] |= SEPARATOR
     table[ord(",")] |= COMMA
+    for char in CJK_FUNCTION_CHARS:
+        table[ord(char)] |= CJK_FUNCTION
     table[ord("\n")] = SPACE
     return table
 
@@ -105,24 +114,111 @@ def as_rows(documents: Iterable[Sequence[str]]) -> np.ndarray:
     return rows
 
 
+def _as_array(X) -> np.ndarray:
+    if isinstance(X, str):
+        raise TypeError("expected a sequence of lines, got a single string: split it into lines first")
+    array = np.asarray(X, dtype=object)
+    if array.ndim == 2 and array.shape[1] not in (2, 4) or array.ndim not in (1, 2):
+        raise ValueError(f"expected lines or (document, line) rows, got an array of shape {array.shape}")
+    return array
+
+
 def split_rows(X) -> tuple[np.ndarray, list[str]]:
     """Document ids (0, 1, ... by run of equal keys) and lines of the model's input.
 
     A 1-D sequence of strings is one document; a 2-D ``(n, 2)`` array holds a document key
-    and a line per row, and each run of equal keys is one document.
+    and a line per row, and each run of equal keys is one document.  The logical rows of
+    :func:`boilerkit.layout.logical_rows` have two more columns: the blank lines that stood
+    before the line, and how many physical lines of a wrapped paragraph it joins.
     """
-    if isinstance(X, str):
-        raise TypeError("expected a sequence of lines, got a single string: split it into lines first")
-    array = np.asarray(X, dtype=object)
+    array = _as_array(X)
     if array.ndim == 1:
         return np.zeros(len(array), dtype=np.int64), [str(line) for line in array]
-    if array.ndim != 2 or array.shape[1] != 2:
-        raise ValueError(f"expected lines or (document, line) rows, got an array of shape {array.shape}")
     keys = array[:, 0]
     new_doc = np.ones(len(keys), dtype=bool)
     if len(keys) > 1:
         new_doc[1:] = keys[1:] != keys[:-1]
     return np.cumsum(new_doc) - 1, [str(line) for line in array[:, 1]]
+
+
+def layout_columns(X) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The blank lines before each line and the physical lines it joins, where the model's
+    input holds them (logical rows), else ``None``."""
+    array = _as_array(X)
+    if array.ndim == 2 and array.shape[1] == 4:
+        return array[:, 2].astype(np.int64), array[:, 3].astype(np.int64)
+    return None, None
+
+
+def batch_of(X) -> Batch:
+    """The :class:`Batch` of the model's input."""
+    blank_before, physical_lines = layout_columns(X)
+    return Batch(*split_rows(X), blank_before=blank_before, physical_lines=physical_lines)
+
+
+# ------------------------------------------------------------------------------ markup
+
+# Sentinels put around what markup.visible_text keeps of a link or an image, so that link
+# text can be counted per line with numpy after the regexes ran once over a whole batch.
+# Control characters no page text holds; any in the input are dropped first.
+LINK_OPEN, LINK_CLOSE, IMAGE_OPEN, IMAGE_CLOSE = "\x01\x02\x03\x04"
+_SENTINELS = {ord(c): None for c in LINK_OPEN + LINK_CLOSE + IMAGE_OPEN + IMAGE_CLOSE}
+# lynx numbers a link but does not mark where its text ends: taken as up to the next link
+# or the line's end (exact for menus, a link per line; an overestimate inside prose).
+LYNX_LINK = re.compile(markup.LYNX_LINK_NUMBER.pattern + r"(?P<text>[^\[\n]*)")
+# Characters without which a batch holds no markup: the regexes run only when one occurs.
+MARKUP_HINTS = ("[", "<", "\\")
+
+
+class LinkMarkup:
+    """The visible text of a batch's lines and, per line, its links: characters of link text,
+    links (Markdown links, autolinks and lynx link numbers), images, and letters or digits
+    outside any link."""
+
+    def __init__(self, visible_lines: list[str], link_chars: np.ndarray, links: np.ndarray, images: np.ndarray,
+                 unlinked_alnum: np.ndarray | None):
+        self.visible_lines = visible_lines
+        self.link_chars = link_chars
+        self.links = links
+        self.images = images
+        # None: no line has a link, so every letter and digit is outside links
+        self.unlinked_alnum = unlinked_alnum
+
+    @classmethod
+    def of(cls, lines: list[str]) -> "LinkMarkup":
+        n = len(lines)
+        zeros = np.zeros(n)
+        joined = "\n".join(lines)
+        if not any(hint in joined for hint in MARKUP_HINTS):
+            return cls(lines, zeros, zeros, zeros, None)
+        marked = _mark_links("\n" + joined.translate(_SENTINELS))
+        visible = [line.strip() for line in marked.translate(_SENTINELS)[1:].split("\n")]
+        codes = np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32)
+        line_of = np.cumsum(codes == ord("\n")) - 1
+        depth = np.cumsum((codes == ord(LINK_OPEN)).astype(np.int64) - (codes == ord(LINK_CLOSE)))
+        flags = char_class_table()[np.minimum(codes, _TABLE_SIZE - 1)]
+        text = (flags & SPACE) == 0
+        inside = (depth > 0) & text & (codes > ord(IMAGE_CLOSE))
+
+        def per_line(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(line_of[mask], minlength=n).astype(np.float64)
+
+        links = per_line(codes == ord(LINK_OPEN))
+        alnum_outside = per_line(((flags & (ALPHA | DIGIT)) != 0) & (depth <= 0))
+        return cls(visible, per_line(inside), links, per_line(codes == ord(IMAGE_OPEN)), alnum_outside)
+
+
+def _mark_links(text: str) -> str:
+    """``text`` as :func:`boilerkit.markup.visible_text` leaves it, with link texts between
+    LINK_OPEN and LINK_CLOSE (see LYNX_LINK for lynx's), image alt texts between IMAGE_OPEN
+    and IMAGE_CLOSE."""
+    text = markup.MARKDOWN_IMAGE.sub(IMAGE_OPEN + r"\g<alt>" + IMAGE_CLOSE, text)
+    text = markup.MARKDOWN_LINK.sub(LINK_OPEN + r"\g<text>" + LINK_CLOSE, text)
+    # the end of a link begun on an earlier line: counted as a link, its text not marked
+    text = markup.MARKDOWN_LINK_END.sub(LINK_OPEN + LINK_CLOSE, text)
+    text = markup.AUTOLINK.sub(LINK_OPEN + r"\g<url>" + LINK_CLOSE, text)
+    text = LYNX_LINK.sub(LINK_OPEN + r"\g<text>" + LINK_CLOSE, text)
+    return markup.MARKDOWN_ESCAPE.sub(r"\g<char>", text)
 
 
 # ------------------------------------------------------------------------------ batch
@@ -239,10 +335,18 @@ class Batch(DocumentIndex):
     what it adds.
     """
 
-    def __init__(self, doc_ids: np.ndarray, lines: list[str]):
+    def __init__(self, doc_ids: np.ndarray, lines: list[str], blank_before: np.ndarray | None = None,
+                 physical_lines: np.ndarray | None = None):
         super().__init__(doc_ids)
         self.raw = lines
-        self.stripped = [line.strip() for line in lines]
+        # the features read what a reader of the page sees: Markdown link targets, image
+        # syntax and lynx's link numbers are taken out (boilerkit.markup), and counted
+        self.markup = LinkMarkup.of([line.strip() for line in lines])
+        self.stripped = self.markup.visible_lines
+        # the layout of the dump (boilerkit.layout): blank lines that stood before each
+        # line, and the physical lines of a wrapped paragraph it joins
+        self.blank_before = np.zeros(self.n, dtype=np.int64) if blank_before is None else blank_before
+        self.physical_lines = np.ones(self.n, dtype=np.int64) if physical_lines is None else physical_lines
         self._class_counts: dict[int, np.ndarray] = {}
         self._features: dict[str, np.ndarray] = {}
 
@@ -321,6 +425,22 @@ class Batch(DocumentIndex):
     @cached_property
     def last_char(self) -> np.ndarray:
         return self._char_at(self.n_chars - 1)
+
+    @cached_property
+    def starts_with_digit(self) -> np.ndarray:
+        return (self.flags_of(self.first_char) & DIGIT) != 0
+
+    @cached_property
+    def second_char(self) -> np.ndarray:
+        """Code point after the first (0 for lines of fewer than two characters)."""
+        return np.where(self.n_chars >= 2, self._char_at(np.minimum(1, np.maximum(self.n_chars - 1, 0))), 0)
+
+    @cached_property
+    def first_word_len(self) -> np.ndarray:
+        """Characters of each line's first word (its run of non-space characters)."""
+        starts, ends = self._bounds
+        spaces = np.r_[np.flatnonzero(self.flags & SPACE), len(self.codes)]
+        return spaces[np.searchsorted(spaces, starts)] - starts
 
     @cached_property
     def second_last_char(self) -> np.ndarray:
@@ -559,6 +679,12 @@ def cjk_ratio(b: Batch) -> np.ndarray:
 
 def non_ascii_ratio(b: Batch) -> np.ndarray:
     return _ratio(b.count_class(NON_ASCII), b.n_chars)
+
+
+def cjk_function_ratio(b: Batch) -> np.ndarray:
+    """Share of the CJK characters that are particles or function characters (see
+    :data:`CJK_FUNCTION_CHARS`): the function-word share of scripts without spaces."""
+    return _ratio(b.count_class(CJK_FUNCTION), b.count_class(CJK))
 
 
 def n_tokens(b: Batch) -> np.ndarray:
@@ -986,6 +1112,92 @@ DISTINCT_NEIGHBOUR_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "lines_until_distinct": _distinct_neighbour_distance(+1),
 }
 
+def blank_before(b: Batch) -> np.ndarray:
+    """A blank line stood before this line in the dump (a paragraph starts)."""
+    return (b.blank_before > 0).astype(np.float64)
+
+
+def blank_after(b: Batch) -> np.ndarray:
+    return b.shifted(b.feature("blank_before"), +1, missing=0.0)
+
+
+def physical_lines(b: Batch) -> np.ndarray:
+    """How many physical lines of a hard-wrapped paragraph this line joins (1: not wrapped)."""
+    return b.physical_lines.astype(np.float64)
+
+
+def doc_blank_share(b: Batch) -> np.ndarray:
+    """Share of the document's lines after a blank line: how its converter lays text out."""
+    return b.doc_mean(b.feature("blank_before"))
+
+
+def doc_wrapped_share(b: Batch) -> np.ndarray:
+    """Share of the document's lines that join a wrapped paragraph (a text browser's dump)."""
+    return b.doc_mean(b.physical_lines > 1)
+
+
+def link_char_share(b: Batch) -> np.ndarray:
+    """Share of the line's visible characters inside link text: link density, the strongest
+    cue of the HTML extractors, read off Markdown's ``[text](url)``."""
+    return _ratio(b.markup.link_chars, b.n_chars - b.count_class(SPACE))
+
+
+def n_links(b: Batch) -> np.ndarray:
+    """Links on the line: Markdown links and autolinks, and lynx's link numbers."""
+    return b.markup.links
+
+
+def link_only(b: Batch) -> np.ndarray:
+    """The line is links and nothing else but bullets and separators (a menu's line)."""
+    if b.markup.unlinked_alnum is None:
+        return np.zeros(b.n)
+    return ((b.markup.links > 0) & (b.markup.unlinked_alnum == 0)).astype(np.float64)
+
+
+def has_image(b: Batch) -> np.ndarray:
+    return (b.markup.images > 0).astype(np.float64)
+
+
+def heading_level(b: Batch) -> np.ndarray:
+    """Markdown heading level (``#`` .. ``######`` and a space), 0 for other lines."""
+    level = np.zeros(b.n)
+    for i in np.flatnonzero(b.first_char == ord("#")).tolist():
+        line = b.stripped[i]
+        hashes = len(line) - len(line.lstrip("#"))
+        if hashes <= 6 and line[hashes : hashes + 1] in (" ", "\t"):
+            level[i] = hashes
+    return level
+
+
+_NUMBERED_ITEM = re.compile(r"\d{1,3}[.)][ \t]")
+
+
+def numbered_item(b: Batch) -> np.ndarray:
+    """Starts like an item of a numbered list ("1. ", "12) "): lynx and Markdown number them."""
+    hit = np.zeros(b.n)
+    match = _NUMBERED_ITEM.match
+    hit[[i for i in np.flatnonzero(b.starts_with_digit).tolist() if match(b.stripped[i])]] = 1.0
+    return hit
+
+
+def doc_link_share(b: Batch) -> np.ndarray:
+    return b.doc_mean(b.feature("link_char_share"))
+
+
+# Markup that converters keep (boilerkit.markup): links, headings, list items, images.
+MARKUP_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    **{f.__name__: f for f in (link_char_share, n_links, link_only, has_image, heading_level, numbered_item)},
+    **{f"{'prev' if offset < 0 else 'next'}{abs(offset)}_link_char_share": _neighbour_feature("link_char_share", offset)
+       for offset in (-1, 1)},
+    **{f"window{width}_link_char_share": _window_feature("link_char_share", width) for width in WINDOWS},
+    "doc_link_share": doc_link_share,
+}
+
+# How the dump was laid out (boilerkit.layout): paragraphs after blank lines, wrapped ones joined.
+LAYOUT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    f.__name__: f for f in (blank_before, blank_after, physical_lines, doc_blank_share, doc_wrapped_share)
+}
+
 SHARED_WORD_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "shared_with_long": shared_with_long,
     "window3_shared_with_long": _window_feature("shared_with_long", 3),
@@ -1000,6 +1212,9 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     **LEXICAL_CONTEXT_FEATURES,
     **SHARED_WORD_FEATURES,
     **DISTINCT_NEIGHBOUR_FEATURES,
+    "cjk_function_ratio": cjk_function_ratio,
+    **LAYOUT_FEATURES,
+    **MARKUP_FEATURES,
 }
 
 
@@ -1011,7 +1226,7 @@ def compute_features(
 ) -> np.ndarray:
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
     ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`."""
-    batch = Batch(*split_rows(X))
+    batch = batch_of(X)
     batch.line_counts = line_counts or {}
     batch.token_weights = token_weights
     return feature_matrix(batch, names)
@@ -1066,7 +1281,7 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         self.token_weights_ = None
         if y is None or X is None or not set(LEXICAL_FEATURES) & set(names):
             return None
-        batch = Batch(*split_rows(X))
+        batch = batch_of(X)
         lines, buckets = batch.token_buckets
         is_content = np.asarray(y)[lines] == 1
         self.token_weights_ = lexical.log_count_ratios(buckets, is_content)
@@ -1086,7 +1301,7 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         without its own document's fold, as :meth:`fit_transform` gives them: synthetic lines
         take no part in the statistics the features learn."""
         self._fit(X, y)
-        batch = Batch(*split_rows(X_augmented))
+        batch = batch_of(X_augmented)
         batch.line_counts = self.line_counts_
         if self.token_weights_ is not None:
             batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool))

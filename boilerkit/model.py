@@ -40,6 +40,7 @@ from . import __version__
 from .augment import with_headline_lists
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
+from .layout import logical_labels, logical_means, logical_rows, physical_probabilities
 from .stacking import SequenceStacker
 from .io import expand_paths, iter_labelled, split_lines
 from .sites import site_groups
@@ -88,7 +89,16 @@ class BoilerplateModel(Pipeline):
 
     def fit(self, X, y=None, **params):
         """Fit on ``X`` rows and labels ``y``; with ``headline_lists`` > 0, that share of the
-        pages holding an article first get a synthetic headline list (:mod:`boilerkit.augment`)."""
+        pages holding an article first get a synthetic headline list (:mod:`boilerkit.augment`).
+        The model learns on the dump's logical lines (:mod:`boilerkit.layout`): no blank lines,
+        wrapped paragraphs joined."""
+        layout = logical_rows(X)
+        X = layout.rows
+        if y is not None:
+            y = logical_labels(layout, y)
+        # per-line fit parameters (sample weights) follow their lines
+        params = {key: logical_means(layout, value) if np.ndim(value) == 1 and len(value) == layout.n_physical
+                  else value for key, value in params.items()}
         if self.headline_lists and y is not None:
             X_augmented, y_augmented, source = with_headline_lists(X, y, self.headline_lists, self.random_state)
             # the features' own statistics (word weights, corpus line counts) come from the real pages only
@@ -115,6 +125,16 @@ class BoilerplateModel(Pipeline):
                 for estimator in (classifier.estimator, getattr(classifier, "estimator_", None)):
                     if estimator is not None:
                         vars(estimator).pop("_metadata_request", None)
+
+    def predict_proba(self, X, **params):
+        """Class probabilities of every row of ``X``: those of its logical line, and for a
+        blank line those of the lines around it (:mod:`boilerkit.layout`)."""
+        layout = logical_rows(X)
+        p_logical = super().predict_proba(layout.rows, **params) if len(layout.rows) else np.zeros((0, 2))
+        return physical_probabilities(layout, p_logical)
+
+    def predict(self, X, **params):
+        return self.classes_[(self.predict_proba(X, **params)[:, 1] >= self.threshold).astype(int)]
 
     @property
     def threshold(self) -> float:
@@ -224,25 +244,53 @@ def sha256_of(path: str | os.PathLike) -> str:
 
 def _data_summary(path: str, documents: list[dict]) -> dict:
     n_lines = sum(len(doc["lines"]) for doc in documents)
+    converters = sorted({doc["converter"] for doc in documents if isinstance(doc.get("converter"), str)})
     return {
         "path": os.path.basename(path) if path != "-" else "-",
         "sha256": sha256_of(path) if os.path.isfile(path) else None,
+        **({"converters": converters} if converters else {}),
         "documents": len(documents),
         "lines": n_lines,
         "content_lines": sum(sum(doc["labels"]) for doc in documents),
     }
 
 
-def load_training_data(paths: Sequence[str | os.PathLike]) -> tuple[list[dict], list[dict]]:
+def dump_rank(page_id: str, converter: str) -> int:
+    """A fixed pseudo-random rank of one dump of a page, from the page id and the converter."""
+    return int.from_bytes(hashlib.sha1(f"{page_id}\x00{converter}".encode()).digest()[:8], "big")
+
+
+def dumps_of_each_page(documents: Sequence[dict], per_page: int) -> list[dict]:
+    """At most ``per_page`` dumps of each page (records sharing an ``id``, e.g. one page by
+    several converters), picked by :func:`dump_rank`: the same for every run, different from
+    page to page, so every converter gets its share.  Records without an id are all kept."""
+    by_page: dict[str, list[dict]] = {}
+    for doc in documents:
+        if doc.get("id") is not None:
+            by_page.setdefault(str(doc["id"]), []).append(doc)
+    kept = set()
+    for page_id, dumps in by_page.items():
+        ranked = sorted(dumps, key=lambda doc: dump_rank(page_id, str(doc.get("converter", doc.get("source")))))
+        kept.update(id(doc) for doc in ranked[:per_page])
+    return [doc for doc in documents if doc.get("id") is None or id(doc) in kept]
+
+
+def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int | None = None
+                       ) -> tuple[list[dict], list[dict]]:
     """Labelled documents of all ``paths`` (each tagged with its ``source`` file), and a
-    summary per file for the model card."""
-    documents, summaries = [], []
+    summary per file for the model card; with ``dumps_per_page``, at most that many dumps of
+    each page (:func:`dumps_of_each_page`)."""
+    documents, sources = [], []
     for path in expand_paths(paths):
         started = time.perf_counter()
         docs = [{**doc, "source": os.path.basename(path)} for doc in iter_labelled([path])]
         log.info("read %s: %d documents in %.1f s", path, len(docs), time.perf_counter() - started)
         documents.extend(docs)
-        summaries.append(_data_summary(path, docs))
+        sources.append(path)
+    if dumps_per_page:
+        documents = dumps_of_each_page(documents, dumps_per_page)
+    summaries = [_data_summary(path, [doc for doc in documents if doc["source"] == os.path.basename(path)])
+                 for path in sources]
     if not documents:
         raise ValueError("no labelled documents in the training data")
     return documents, summaries
@@ -289,15 +337,17 @@ def train(
     seed: int = 0,
     threshold: float | None = None,
     max_iter: int = SECOND_PASS_ITER,
+    dumps_per_page: int | None = None,
 ) -> BoilerplateModel:
-    """Train a model on labelled dumps.
+    """Train a model on labelled dumps (with ``dumps_per_page``, at most that many dumps of
+    one page: see :func:`dumps_of_each_page`).
 
     With ``cv`` >= 2, k-fold cross-validation grouped by site gives out-of-fold
     probabilities: they are scored (into the model card) and, unless ``threshold`` is given,
     pick the threshold with the best character-weighted F1.  The final model is then fitted
     on all the data.
     """
-    documents, summaries = load_training_data(paths)
+    documents, summaries = load_training_data(paths, dumps_per_page)
     X, y, groups = training_arrays(documents)
     log.info("training data: %d documents, %d lines, %.1f%% content", len(documents), len(y), 100 * y.mean())
     model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)

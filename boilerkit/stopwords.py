@@ -46,6 +46,32 @@ _LISTS = {
     "id": "yang dan di ke dari ini itu dengan untuk pada adalah dalam tidak akan juga oleh sebagai atau karena ada "
     "mereka kami kita saya anda",
     "tr": "ve bir bu da de ile için ama gibi daha çok en ne o şu ki mi olarak olan var yok",
+    "cs": "a v se na je že s z do to i o k ve by jak ale pro za od po jsou byl bylo byla být které který která "
+    "jeho její jejich tak už ještě jen také nebo když než aby při",
+    "sk": "a v sa na je že s z do to i o k vo by ako ale pre za od po sú bol bolo bola byť ktoré ktorý ktorá "
+    "jeho jej ich tak už ešte len aj alebo keď",
+    "sl": "in v je na da se z s za so ki pa tudi bi bo ne to ali kot po od do iz pri",
+    "hr": "i u je na da se s sa za su koji koja koje što bi biti ne to ili kao po od do iz pri ali",
+    "da": "og i at det en den til er som på de med han af for ikke der var mig sig men et har om vi min havde "
+    "ham hun nu over da fra du ud sin dem os op man hans hvor eller hvad skal selv her alle vil blev kunne",
+    "no": "og i jeg det at en et den til er som på de med han av ikke der så var meg seg men ett har om vi min "
+    "mitt ha hadde hun nå over da ved fra du ut sin dem oss opp man kan hans hvor eller hva skal",
+    "is": "og í að á er sem það til við um en var ekki með af fyrir hann hún þeir hafa eru verður frá eða",
+    "fi": "ja on ei se että oli hän ovat mutta kun niin myös joka tai mitä kuin sen ole olla vain jo",
+    "et": "ja on ei see et oli ta nad aga kui nii ka mis või kes seda olla",
+    "hu": "a az és hogy nem is egy van volt de meg ez azt csak mint már el ki még fel ha vagy kell lesz",
+    "ro": "și în de la cu pe nu se că o un a din care este sunt pentru mai dar sau lui ei acest această",
+    "ca": "el la els les i o de del a al en per amb que és són no es com però més",
+    "lt": "ir į yra kad su iš ar tai bet kaip buvo po",
+    "lv": "un ir ka no uz ar par kas bet to tas vai",
+    "uk": "і й та в у на з із до що не як це від за по але для його її їх ми ви він вона вони був була було бути є",
+    "bg": "и в на с за да е се от не че по като това са при но или той тя те",
+    "el": "και το η ο τα οι του της των σε με για από που δεν να θα είναι ένα μια στο στη στην αλλά ή",
+    "vi": "và của là có trong cho được với các những một không này đã để người khi từ",
+    "hi": "का की के है में और को से पर यह एक हैं था थी थे भी नहीं कि जो तो ही",
+    "ar": "في من على إلى أن عن مع هذا هذه التي الذي كان لا ما أو هو هي",
+    "fa": "و در به از که این را با است آن برای یک تا",
+    "he": "של את על עם זה לא גם כי אם הוא היא אבל או",
 }
 
 STOPWORDS: frozenset[str] = frozenset(word for words in _LISTS.values() for word in words.split())

@@ -145,3 +145,57 @@ def test_distinct_neighbours_skip_lines_the_page_repeats():
     assert column(page, "next_distinct_n_words").tolist() == [7, 8, 8, 3, 3, 3, -1]
     assert column(page, "lines_since_distinct").tolist()[3] == 2
     assert column(page, "lines_until_distinct").tolist()[3] == 3  # the empty line is skipped too
+
+
+# --- what converters add: Markdown and lynx markup, layout, other scripts
+
+MARKDOWN = [
+    "# Harbour authority opens new quay",
+    "* [Home](https://example.com/) | [News](https://example.com/news \"All news\")",
+    "The new quay, [opened on Monday](https://example.com/quay), can take ships of 300 metres.",
+    "[![Logo](/logo.png)](/)",
+    "1. First item of a list",
+]
+
+
+def test_features_read_the_visible_text_of_markdown():
+    """A line's length and words are those a reader sees: link targets do not count."""
+    assert column(MARKDOWN, "n_words")[1] == 4  # "*", "Home", "|", "News"
+    assert column(MARKDOWN, "n_chars")[2] == len("The new quay, opened on Monday, can take ships of 300 metres.")
+    assert column(MARKDOWN, "has_link_text")[2] == 0  # the URL is not text of the page
+
+
+def test_link_features_of_markdown_lines():
+    share = column(MARKDOWN, "link_char_share")
+    assert share[0] == 0 and share[1] == pytest.approx(8 / 10)
+    assert 0 < share[2] < 0.5
+    assert column(MARKDOWN, "n_links").tolist() == [0, 2, 1, 1, 0]
+    assert column(MARKDOWN, "link_only").tolist() == [0, 1, 0, 1, 0]
+    assert column(MARKDOWN, "has_image").tolist() == [0, 0, 0, 1, 0]
+    assert column(MARKDOWN, "heading_level").tolist() == [1, 0, 0, 0, 0]
+    assert column(MARKDOWN, "numbered_item").tolist() == [0, 0, 0, 0, 1]
+
+
+def test_lynx_link_numbers_are_links_not_text():
+    lines = ["   * [4]Home", "   * [5]Services", "   Read [12]the report."]
+    assert column(lines, "n_words").tolist() == [2, 2, 3]
+    assert column(lines, "link_only").tolist() == [1, 1, 0]
+    assert column(lines, "n_links").tolist() == [1, 1, 1]
+
+
+def test_plain_text_has_no_links():
+    lines = ["A line of an article, with [brackets] and a <tag>.", "Another"]
+    assert column(lines, "n_links").tolist() == [0, 0]
+    assert column(lines, "link_char_share").tolist() == [0, 0]
+
+
+def test_function_words_of_more_languages():
+    ratio = column(["Det er en dag som alle andre, og han var ikke hjemme.",  # Norwegian
+                    "To je den jako každý jiný, a on nebyl doma.",  # Czech
+                    "Xyzzy Plugh Frobozz Zork"], "stopword_ratio")
+    assert ratio[0] > 0.4 and ratio[1] > 0.3 and ratio[2] == 0
+
+
+def test_particles_of_scripts_without_spaces():
+    ratio = column(["東京都は新しい計画を発表した。", "東京新計画発表"], "cjk_function_ratio")
+    assert ratio[0] > 0.2 and ratio[1] == 0

@@ -167,3 +167,20 @@ def test_other_object_is_refused(tmp_path):
 def test_missing_model_file(tmp_path):
     with pytest.raises(ModelError, match="no such model file"):
         load_model(tmp_path / "none.joblib")
+
+
+def test_dumps_per_page_keeps_that_many_dumps_of_each_page_the_same_on_every_run():
+    from boilerkit.model import dumps_of_each_page
+
+    converters = ["html-text", "inscriptis", "resiliparse", "html2text", "lynx"]
+    documents = [{"id": f"page-{p}", "converter": c, "lines": ["x"], "labels": [1]}
+                 for p in range(200) for c in converters] + [{"lines": ["y"], "labels": [0]}]
+    kept = dumps_of_each_page(documents, 2)
+    per_page = {}
+    for doc in kept:
+        per_page.setdefault(doc.get("id"), []).append(doc.get("converter"))
+    assert per_page.pop(None) == [None]  # a record without id is kept
+    assert all(len(dumps) == 2 for dumps in per_page.values())
+    assert dumps_of_each_page(list(reversed(documents)), 2) == list(reversed(kept))
+    shares = {c: sum(c in dumps for dumps in per_page.values()) / 200 for c in converters}
+    assert all(0.3 < share < 0.5 for share in shares.values())  # about 2 in 5 each

@@ -1,0 +1,199 @@
+"""From a dump's physical lines to the lines the model classifies, and back.
+
+Converters lay the same page out differently.  Two differences matter for a line model:
+
+* **Blank lines.**  Markdown, text browsers and most converters separate paragraphs with a
+  blank line; WET records and the shared data's dumps have none.  A blank line is neither
+  content nor clutter, and next to one a line's neighbours would be nothing.  So blank
+  lines are taken out, each remaining line knowing whether one stood before it, and they
+  get their probability back from the lines around them: the lower of the nearest lines
+  before and after, so a blank line is content only between content, as the labels have it.
+* **Hard-wrapped paragraphs.**  A text browser's ``-dump`` (lynx, w3m) breaks every
+  paragraph into lines of at most 80 columns.  Such a line of 12 words, without its
+  sentence's end, looks like a menu item or a headline to features made for one paragraph a
+  line.  So the lines of a wrapped paragraph are joined into one *logical line*, the
+  features and the classifier see the paragraph, and every physical line of it gets the
+  paragraph's probability.
+
+A document is taken as hard-wrapped when many of its lines fill a width of 60-160 columns
+and do not end a sentence there (:func:`wrap_widths`); a line then continues into the next
+when the next line's first word would not have fitted after it (how greedy wrapping breaks
+lines).  Dumps that are not wrapped are left one line a line.
+
+The logical rows are the model's input rows (see :func:`boilerkit.features.split_rows`)
+with two more columns: blank lines before the line, and how many physical lines it joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import BULLETS, SPACE, Batch, DocumentIndex, split_rows
+
+# Greedy wrapping fills lines to a width: 72-80 columns for text browsers and mail, up to
+# ~132 for wide terminals.  Narrower "widths" are short lines (menus), wider ones prose.
+MIN_WRAP_WIDTH = 60
+MAX_WRAP_WIDTH = 160
+# Lines of at least this many words tell the width (shorter ones end early on purpose).
+WIDTH_LINE_MIN_WORDS = 4
+# The width is the longest such line after leaving out this share of the longest: a URL or
+# another unbreakable word can stick out of a wrapped paragraph.
+WIDTH_OUTLIER_SHARE = 0.02
+# A "full" line reaches within this share of the width.
+FULL_LINE_SLACK = 0.15
+# A wrapped document has at least this many full lines, and at least this share of them do
+# not end a sentence (a paragraph is broken mid-sentence; a page of unwrapped paragraphs
+# has its longest lines end with a full stop).
+MIN_FULL_LINES = 3
+MIN_FULL_LINES_OPEN = 0.5
+
+
+@dataclass
+class Layout:
+    """The logical rows of a dump (``rows``: document, line, blank lines before, physical
+    lines joined) and, for each physical row, its logical row (``logical``, -1 for a blank
+    line) and document (``doc_ids``)."""
+
+    rows: np.ndarray
+    logical: np.ndarray
+    doc_ids: np.ndarray
+    # non-whitespace characters of each physical line (the weight a line has in the scores)
+    chars: np.ndarray
+
+    @property
+    def n_physical(self) -> int:
+        return len(self.logical)
+
+
+def _blank_lines(lines: list[str]) -> np.ndarray:
+    return np.fromiter((not line.strip() for line in lines), dtype=bool, count=len(lines))
+
+
+def _blank_lines_before(is_blank: np.ndarray, kept: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:
+    """For each kept line, the blank lines since the previous kept line of its document."""
+    blank_run = np.cumsum(is_blank)
+    previous = np.r_[-1, kept[:-1]][: len(kept)]
+    has_previous = previous >= 0
+    has_previous[has_previous] = doc_ids[previous[has_previous]] == doc_ids[kept[has_previous]]
+    before = blank_run[kept] - blank_run[np.maximum(previous, 0)]
+    return np.where(has_previous, before, 0)  # blank lines at a document's start separate nothing
+
+
+def _kth_largest_per_document(values: np.ndarray, doc: np.ndarray, eligible: np.ndarray, n_docs: int) -> np.ndarray:
+    """Per document, the largest eligible value after leaving out WIDTH_OUTLIER_SHARE of the
+    largest (0 for a document without eligible values)."""
+    out = np.zeros(n_docs)
+    rows = np.flatnonzero(eligible)
+    if len(rows) == 0:
+        return out
+    order = rows[np.lexsort((-values[rows], doc[rows]))]
+    docs = doc[order]
+    first = np.r_[0, np.flatnonzero(docs[1:] != docs[:-1]) + 1]
+    counts = np.diff(np.r_[first, len(order)])
+    skip = np.minimum((counts * WIDTH_OUTLIER_SHARE).astype(np.int64), counts - 1)
+    out[docs[first]] = values[order[first + skip]]
+    return out
+
+
+def wrap_widths(batch: Batch, widths: np.ndarray) -> np.ndarray:
+    """Each line's document's wrap width in columns, 0 where the document is not wrapped."""
+    n_docs = int(batch.doc[-1]) + 1 if batch.n else 0
+    counted = batch.n_words >= WIDTH_LINE_MIN_WORDS
+    width = _kth_largest_per_document(widths, batch.doc, counted, n_docs)
+    line_width = width[batch.doc]
+    full = counted & (widths >= line_width * (1 - FULL_LINE_SLACK))
+    n_full = np.bincount(batch.doc, weights=full, minlength=n_docs)
+    open_full = np.bincount(batch.doc, weights=full & (batch.ends_terminal == 0), minlength=n_docs)
+    wrapped = ((width >= MIN_WRAP_WIDTH) & (width <= MAX_WRAP_WIDTH) & (n_full >= MIN_FULL_LINES)
+               & (open_full >= MIN_FULL_LINES_OPEN * np.maximum(n_full, 1)))
+    return np.where(wrapped, width, 0.0)[batch.doc]
+
+
+_BULLET_CODES = np.array(sorted(map(ord, BULLETS)), dtype=np.uint32)
+
+
+def continues_next(batch: Batch, widths: np.ndarray) -> np.ndarray:
+    """Whether each line is wrapped into the next one: same document, no blank line between,
+    and the next line's first word would not have fitted after it."""
+    width = wrap_widths(batch, widths)
+    follows = np.zeros(batch.n, dtype=bool)
+    if batch.n < 2:
+        return follows
+    next_first_word = batch.first_word_len[1:]
+    next_is_item = np.isin(batch.first_char[1:], _BULLET_CODES) & (batch.second_char[1:] == ord(" "))
+    follows[:-1] = ((width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
+                    & (widths[:-1] + 1 + next_first_word > width[:-1]) & ~next_is_item)
+    return follows
+
+
+def logical_rows(X) -> Layout:
+    """The :class:`Layout` of the model's input ``X`` (see :func:`boilerkit.features.split_rows`)."""
+    doc_ids, lines = split_rows(X)
+    is_blank = _blank_lines(lines)
+    kept = np.flatnonzero(~is_blank)
+    kept_lines = [lines[i] for i in kept]
+    batch = Batch(doc_ids[kept], kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids))
+    widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
+    joins = continues_next(batch, widths)
+    starts = np.flatnonzero(np.r_[True, ~joins[:-1]]) if len(kept) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(kept)])
+    rows = np.empty((len(starts), 4), dtype=object)
+    rows[:, 0] = batch.doc[starts]
+    rows[:, 1] = [kept_lines[s] if size == 1 else _joined(kept_lines[s : s + size]) for s, size in zip(starts, sizes)]
+    rows[:, 2] = batch.blank_before[starts]
+    rows[:, 3] = sizes
+    logical = np.full(len(lines), -1, dtype=np.int64)
+    logical[kept] = np.repeat(np.arange(len(starts)), sizes)
+    chars = np.zeros(len(lines))
+    chars[kept] = batch.n_chars - batch.count_class(SPACE)
+    return Layout(rows, logical, doc_ids, chars)
+
+
+def _joined(lines: list[str]) -> str:
+    """A wrapped paragraph as one line: its first line's indentation, then its words."""
+    first = lines[0]
+    return first[: len(first) - len(first.lstrip())] + " ".join(line.strip() for line in lines)
+
+
+def logical_labels(layout: Layout, y) -> np.ndarray:
+    """The label of each logical row: that of the majority of its physical lines'
+    non-whitespace characters (content on a tie)."""
+    y = np.asarray(y)
+    kept = layout.logical >= 0
+    if len(layout.rows) == kept.sum():  # nothing joined: one label a row
+        return y[kept]
+    row, chars = layout.logical[kept], layout.chars[kept] + 1e-9  # lines without characters still vote
+    content = np.bincount(row, weights=chars * (y[kept] == 1), minlength=len(layout.rows))
+    total = np.bincount(row, weights=chars, minlength=len(layout.rows))
+    return (content >= total / 2).astype(y.dtype)
+
+
+def logical_means(layout: Layout, values) -> np.ndarray:
+    """A per-line value (a sample weight) for each logical row: the mean over its physical lines."""
+    kept = layout.logical >= 0
+    row = layout.logical[kept]
+    sums = np.bincount(row, weights=np.asarray(values, dtype=np.float64)[kept], minlength=len(layout.rows))
+    return sums / np.maximum(np.bincount(row, minlength=len(layout.rows)), 1)
+
+
+def physical_probabilities(layout: Layout, p_logical: np.ndarray) -> np.ndarray:
+    """Class probabilities of every physical row from those of the logical rows: a line of a
+    joined paragraph takes the paragraph's, a blank line the lower content probability of the
+    nearest lines before and after it in its document (0 where a side has none)."""
+    n = layout.n_physical
+    out = np.zeros((n, 2))
+    out[:, 0] = 1.0
+    kept = layout.logical >= 0
+    if len(p_logical):
+        out[kept] = p_logical[layout.logical[kept]]
+    if kept.all():
+        return out
+    index = DocumentIndex(layout.doc_ids)
+    blank = np.flatnonzero(~kept)
+    content = out[:, 1]
+    sides = [index.value_at(content, index.nearest(kept, direction)[blank], missing=0.0) for direction in (-1, +1)]
+    out[blank, 1] = np.minimum(*sides)
+    out[blank, 0] = 1.0 - out[blank, 1]
+    return out

@@ -1,0 +1,123 @@
+"""Logical lines: blank lines taken out and given back, hard-wrapped paragraphs joined."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+
+from boilerkit.features import as_rows, batch_of
+from boilerkit.layout import logical_labels, logical_means, logical_rows, physical_probabilities
+
+PARAGRAPHS = [
+    "Camera and editing technology has changed rapidly over the course of the past decade. In the past, "
+    "only a select few trained specialists would take interest in photography, as the equipment and "
+    "management required substantial knowledge.",
+    "Now, photography has become far more user-friendly and affordable. Nearly anyone with a powerful "
+    "camera can explore photography as a medium, and trends in photography show that this field is no "
+    "longer limited to professionals now!",
+    "There are more photos today than ever before! Research into technology and storage has shown that "
+    "there has been more data usage in the past few years than in the entire history of mankind, and the "
+    "frequency at which everyday individuals take photographs is considered the primary cause.",
+]
+MENU = ["   * [4]Home", "   * [5]Services", "   * [6]About us", "   * [7]Contact"]
+
+
+def wrapped_dump(width: int = 78) -> list[str]:
+    """A text browser's dump: a menu, then paragraphs wrapped at ``width`` columns, indented 3."""
+    lines = MENU + [""]
+    for paragraph in PARAGRAPHS:
+        lines += textwrap.wrap(paragraph, width, initial_indent="   ", subsequent_indent="   ") + [""]
+    return lines[:-1]
+
+
+def test_a_wrapped_paragraph_becomes_one_logical_line():
+    dump = wrapped_dump()
+    layout = logical_rows(dump)
+    texts = list(layout.rows[:, 1])
+    assert texts[: len(MENU)] == MENU  # short lines are not wrapped paragraphs
+    assert [text.strip() for text in texts[len(MENU):]] == PARAGRAPHS
+    assert layout.rows[len(MENU):, 3].tolist() == [
+        len(textwrap.wrap(p, 78, initial_indent="   ", subsequent_indent="   ")) for p in PARAGRAPHS
+    ]
+    assert layout.rows[:, 2].tolist() == [0, 0, 0, 0, 1, 1, 1]  # a blank line before each paragraph
+
+
+def test_every_physical_line_of_a_paragraph_gets_the_paragraph_probability():
+    dump = wrapped_dump()
+    layout = logical_rows(dump)
+    p_logical = np.linspace(0.1, 0.9, len(layout.rows))
+    p = physical_probabilities(layout, np.c_[1 - p_logical, p_logical])[:, 1]
+    assert len(p) == len(dump)
+    for physical, logical in enumerate(layout.logical):
+        if logical >= 0:
+            assert p[physical] == p_logical[logical]
+
+
+def test_lines_of_a_dump_that_is_not_wrapped_stay_apart():
+    """The shared data's dumps: one paragraph a line, of any length, ending sentences."""
+    dump = PARAGRAPHS + ["Short line.", "Another one that ends here."] + PARAGRAPHS
+    layout = logical_rows(dump)
+    assert list(layout.rows[:, 1]) == dump
+    assert (layout.rows[:, 3] == 1).all()
+
+
+def test_wrapped_at_other_widths_too():
+    for width in (64, 72, 100):
+        layout = logical_rows(wrapped_dump(width))
+        assert [text.strip() for text in layout.rows[len(MENU):, 1]] == PARAGRAPHS
+
+
+def test_a_blank_line_is_content_only_between_content():
+    dump = ["a", "", "b", "", "", "c", ""]
+    layout = logical_rows(dump)
+    assert list(layout.rows[:, 1]) == ["a", "b", "c"]
+    assert layout.rows[:, 2].tolist() == [0, 1, 2]
+    p = physical_probabilities(layout, np.array([[0.1, 0.9], [0.2, 0.8], [0.7, 0.3]]))[:, 1]
+    np.testing.assert_allclose(p, [0.9, 0.8, 0.8, 0.3, 0.3, 0.3, 0.0])
+
+
+def test_blank_lines_never_reach_across_documents():
+    layout = logical_rows(as_rows([["a", ""], ["", "b"]]))
+    assert layout.rows[:, 2].tolist() == [0, 0]  # the blank line opening document 2 separates nothing
+    p = physical_probabilities(layout, np.array([[0.1, 0.9], [0.1, 0.9]]))[:, 1]
+    np.testing.assert_allclose(p, [0.9, 0.0, 0.0, 0.9])
+
+
+def test_only_blank_lines():
+    layout = logical_rows(["", "  ", "\t"])
+    assert len(layout.rows) == 0
+    np.testing.assert_array_equal(physical_probabilities(layout, np.zeros((0, 2))), [[1, 0]] * 3)
+
+
+def test_a_paragraph_takes_the_label_of_most_of_its_characters():
+    dump = wrapped_dump()
+    layout = logical_rows(dump)
+    first = [i for i, row in enumerate(layout.logical) if row == len(MENU)]
+    y = np.zeros(len(dump), dtype=np.int8)
+    y[first[:-1]] = 1  # all but the paragraph's short last line: most of its characters
+    labels = logical_labels(layout, y)
+    assert labels[len(MENU)] == 1 and labels[len(MENU) + 1] == 0
+    y[:] = 0
+    y[first[-1]] = 1  # its last line only
+    assert logical_labels(layout, y)[len(MENU)] == 0
+
+
+def test_per_line_weights_follow_their_lines():
+    dump = ["a", "", "b"]
+    np.testing.assert_allclose(logical_means(logical_rows(dump), [2.0, 5.0, 4.0]), [2.0, 4.0])
+
+
+def test_the_batch_of_logical_rows_knows_the_layout():
+    batch = batch_of(logical_rows(wrapped_dump()).rows)
+    assert batch.blank_before.tolist() == [0, 0, 0, 0, 1, 1, 1]
+    assert (batch.physical_lines[len(MENU):] > 1).all()
+
+
+def test_a_model_labels_blank_and_wrapped_lines(small_model):
+    dump = wrapped_dump()
+    p = small_model.predict_proba(dump)[:, 1]
+    assert len(p) == len(dump)
+    layout = logical_rows(dump)
+    for logical in range(len(layout.rows)):
+        assert len(set(p[layout.logical == logical])) == 1
