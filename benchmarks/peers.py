@@ -34,6 +34,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import html as html_lib
 import json
@@ -65,8 +66,8 @@ from boilerkit.evaluate import Evaluation, evaluate_pages
 log = logging.getLogger(__name__)
 
 CACHE_DIR = Path(__file__).resolve().parent / "cache"
-PAGES_FILES = ("pages.jsonl.gz", "pages-wcxb.jsonl.gz")
-LINES_FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz")
+PAGES_FILES = ("pages.jsonl.gz", "pages-wcxb.jsonl.gz", "pages-fundus.jsonl.gz")
+LINES_FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz", "lines-fundus.jsonl.gz")
 
 # CPU-time limit of one peer on one page.  The slowest peer needs at most a few seconds on the
 # largest pages (see the "max s" column of the timings); far beyond that is a hang.
@@ -75,9 +76,21 @@ PEER_TIMEOUT_SECONDS = 60.0
 WORKERS = 2
 CHUNK_SIZE = 4
 
-# jusText has stoplists per language; nearly all pages are English (see the data README), so
-# the English list is used for every page, as a user who does not detect languages would.
+# jusText has stoplists per language.  Its best setting is the page's own language: the
+# Fundus pages' records name it ("language", ISO 639-1); the other pages are nearly all
+# English (see the data README) and get the English list.
 JUSTEXT_STOPLIST = frozenset(justext.get_stoplist("English"))
+JUSTEXT_LANGUAGES = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
+    "nl": "Dutch", "tr": "Turkish", "cs": "Czech", "ru": "Russian", "ko": "Korean", "hi": "Hindi",
+    "is": "Icelandic", "no": "Norwegian_Bokmal", "pl": "Polish", "sv": "Swedish", "da": "Danish",
+}  # fmt: skip
+
+
+def justext_stoplist(language: str | None) -> frozenset[str]:
+    """jusText's stoplist of the page's language (English where jusText has none, as for ja)."""
+    name = JUSTEXT_LANGUAGES.get(language or "en")
+    return frozenset(justext.get_stoplist(name)) if name else JUSTEXT_STOPLIST
 
 # C4's line rules (Raffel et al. 2020, JMLR 21(140), section 2.2; tensorflow_datasets
 # c4_utils.clean_page): keep lines ending in a terminal mark, not in an ellipsis, with at
@@ -157,9 +170,9 @@ def resiliparse_comments(html: str) -> str:
     return extract_plain_text(HTMLTree.parse(html), main_content=True, preserve_formatting=True)
 
 
-def justext_html(html: str) -> str:
-    """jusText on the page (English stoplist): the paragraphs it does not call boilerplate."""
-    paragraphs = justext.justext(html, JUSTEXT_STOPLIST)
+def justext_html(html: str, language: str | None = None) -> str:
+    """jusText on the page (its language's stoplist): the paragraphs it does not call boilerplate."""
+    paragraphs = justext.justext(html, justext_stoplist(language))
     return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
 
 
@@ -179,14 +192,14 @@ HTML_PEERS: dict[str, Callable[[str], str]] = {
 _P_INDEX = re.compile(r"/p\[(\d+)\]$")
 
 
-def justext_lines(lines: Sequence[str]) -> list[int]:
+def justext_lines(lines: Sequence[str], language: str | None = None) -> list[int]:
     """jusText on the dump, each line one ``<p>``: 1 for the lines it keeps.
 
     Paragraphs are mapped back to lines by their XPath (``/html/body/p[i]``), not by their
     position in jusText's list, because jusText silently drops paragraphs without text.
     """
     body = "".join(f"<p>{html_lib.escape(line)}</p>" for line in lines)
-    paragraphs = justext.justext(f"<html><body>{body}</body></html>", JUSTEXT_STOPLIST)
+    paragraphs = justext.justext(f"<html><body>{body}</body></html>", justext_stoplist(language))
     labels = [0] * len(lines)
     for paragraph in paragraphs:
         match = _P_INDEX.search(paragraph.xpath)
@@ -285,15 +298,22 @@ def _record_run(record: dict, name: str, run: PeerRun) -> None:
         record["errors"][name] = run.error
 
 
+def _in_language(peer: Callable, page: dict) -> Callable:
+    """The peer told the page's language, where it takes one (jusText's stoplists)."""
+    if peer in (justext_html, justext_lines) and page.get("language"):
+        return functools.partial(peer, language=page["language"])
+    return peer
+
+
 def run_peers(page: dict, lines: Sequence[str], timeout: float = PEER_TIMEOUT_SECONDS) -> dict:
     """The cache record of one page: every peer's text, line labels, seconds and errors."""
     record = {"id": page["id"], "outputs": {}, "line_labels": {}, "seconds": {}, "cpu_seconds": {}, "errors": {}}
     for name, peer in HTML_PEERS.items():
-        run = _run_one(peer, page["html"], timeout)
+        run = _run_one(_in_language(peer, page), page["html"], timeout)
         record["outputs"][name] = run.result or ""
         _record_run(record, name, run)
     for name, peer in LINE_PEERS.items():
-        run = _run_one(peer, lines, timeout)
+        run = _run_one(_in_language(peer, page), lines, timeout)
         labels = run.result if run.result is not None else [0] * len(lines)
         record["line_labels"][name] = labels
         record["outputs"][name] = "\n".join(line for line, keep in zip(lines, labels) if keep)
@@ -339,7 +359,7 @@ def _page_line_pairs(pages_file: Path) -> Iterator[tuple[dict, list[str]]]:
     for page, doc in zip(_read_jsonl(pages_file), _read_jsonl(lines_file_of(pages_file)), strict=True):
         if page["id"] != doc["id"]:
             raise ValueError(f"{pages_file} and its lines file disagree: {page['id']} vs {doc['id']}")
-        yield {"id": page["id"], "html": page["html"]}, doc["lines"]
+        yield {"id": page["id"], "html": page["html"], "language": page.get("language")}, doc["lines"]
 
 
 def build_cache(pages_file: Path, force: bool = False, workers: int = WORKERS) -> Path:
@@ -388,17 +408,34 @@ def _labels_of_page(pair: tuple[list[str], dict]) -> dict[str, list[int]]:
     }
 
 
-def score_peers(lines_file: Path, workers: int = WORKERS) -> dict[str, Evaluation]:
-    """Per peer, the scores of its line labels against the gold labels of ``lines_file``.
-
-    Line peers are scored on their own labels, HTML peers on their aligned output text.
-    """
+def peer_labels_of_file(lines_file: Path, workers: int = WORKERS) -> dict[str, list[list[int]]]:
+    """Per peer, its 0/1 labels of every page of ``lines_file`` (in the file's order): line
+    peers' own, HTML peers' aligned output text.  Cached beside the peers' outputs, since the
+    alignment of seven outputs on every page takes minutes."""
+    cache = CACHE_DIR / f"peer-labels-{_stem(Path(lines_file))}.json.gz"
+    outputs = cache_path(lines_file)
+    if cache.exists() and cache.stat().st_mtime >= outputs.stat().st_mtime:
+        with gzip.open(cache, "rt", encoding="utf-8") as stream:
+            return json.load(stream)
     records = load_peer_outputs(lines_file)
     docs = list(_read_jsonl(lines_file))
     pairs = ((doc["lines"], records[doc["id"]]) for doc in docs)
     with Pool(workers) as pool:
         labels = list(pool.imap(_labels_of_page, pairs, CHUNK_SIZE))
-    return {name: evaluate_pages((doc, page[name]) for doc, page in zip(docs, labels)) for name in PEER_NAMES}
+    by_peer = {name: [[int(v) for v in page[name]] for page in labels] for name in PEER_NAMES}
+    with gzip.open(cache, "wt", encoding="utf-8") as stream:
+        json.dump(by_peer, stream)
+    return by_peer
+
+
+def score_peers(lines_file: Path, workers: int = WORKERS) -> dict[str, Evaluation]:
+    """Per peer, the scores of its line labels against the gold labels of ``lines_file``.
+
+    Line peers are scored on their own labels, HTML peers on their aligned output text.
+    """
+    docs = list(_read_jsonl(lines_file))
+    labels = peer_labels_of_file(lines_file, workers)
+    return {name: evaluate_pages(zip(docs, labels[name])) for name in PEER_NAMES}
 
 
 # --- summaries ----------------------------------------------------------------------------

@@ -1,25 +1,30 @@
-"""Quality benchmark: boilerkit (grouped cross-validation) against the HTML extractors users
-know, on the same pages, scored per dump line by one rule.
+"""Quality benchmark: boilerkit against the HTML extractors users know, on the same pages,
+scored per dump line by one rule, with folds that keep sites apart.
 
-For every ``lines*.jsonl.gz`` file of the data folder:
+The pages are those of the shared data's three files (classic news/blog pages, WCXB's modern
+pages of seven types, Fundus's multilingual news), each dumped by five converters
+(``benchmarks/dumps.py``: html-text, inscriptis, resiliparse, html2text Markdown, lynx
+``-dump``), and as the shared files have them (each page by html-text or inscriptis).
 
-* boilerkit: k-fold cross-validation grouped by site (``boilerkit.sites``; ``--group-by
-  document`` for the folds used before, which let one site's template sit on both sides),
-  ``boilerkit.model.build_model`` settings, threshold = the model's default, not tuned on
-  the test folds;
-* peers: the cached outputs of ``benchmarks/peers.py`` (trafilatura in three settings,
-  readability-lxml, resiliparse, jusText on the HTML and on the text, C4's line rules),
-  HTML outputs mapped onto the dump lines with ``boilerkit.align`` — the rule the gold
-  labels were made with;
+* **The default recipe** (``boilerkit.model.build_model``, threshold 0.5, never tuned on the
+  test folds): 5-fold cross-validation over all pages of the three files together, grouped by
+  site (``boilerkit.sites``; ``--group-by document`` for the folds used before).  Each
+  training page is dumped by ``--dumps-per-page`` of the converters (picked from its id, as
+  ``boilerkit train --dumps-per-page`` does); every test page is scored on the shared file's
+  dump and on every converter's dump.  This is how the bundled model is trained.
+* **Leave one converter out** (``--loco``): for each converter C, the same folds (``--loco-folds``
+  of them) with C left out of training, scored on C's dumps.
+* **Peers**: the cached outputs of ``benchmarks/peers.py`` (trafilatura in three settings,
+  readability-lxml, resiliparse, jusText on the HTML and on the text, C4's line rules) on the
+  shared files' dumps, HTML outputs mapped onto the dump lines with ``boilerkit.align``, the
+  rule the gold labels were made with.
 
-with ``--joint``, one more cross-validation over all the files together (every fold
-trains on pages of every file, as the bundled model is trained), scored per file; with
-``--lodo``, a leave-one-dataset-out run (train on every other dataset of both files, test
-on the one left out).  Prints one table per file, per dataset and per page type, and
-writes them to ``benchmarks/results/quality.md``.
+Writes ``benchmarks/results/quality.md``: per file, dataset and page type; per converter;
+per language (Fundus's field, else py3langid on the gold).
 
-    python benchmarks/peers.py --data-dir ../shared/data     # once: runs the peers (slow)
-    python benchmarks/quality.py --data-dir ../shared/data [--joint] [--lodo]
+    python benchmarks/dumps.py --data-dir ../shared/data      # once: the converters' dumps
+    python benchmarks/peers.py --data-dir ../shared/data      # once: the peers (slow)
+    python benchmarks/quality.py --data-dir ../shared/data [--loco]
 """
 
 from __future__ import annotations
@@ -31,83 +36,186 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from sklearn.model_selection import GroupKFold
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
-from boilerkit.features import FEATURES  # noqa: E402
-from boilerkit.model import build_model, cross_validated_probabilities, per_document, training_arrays  # noqa: E402
+from boilerkit.features import FEATURES, as_rows  # noqa: E402
+from boilerkit.model import build_model, dumps_of_each_page, training_arrays  # noqa: E402
+from boilerkit.sites import site_of  # noqa: E402
 from boilerkit.stacking import NEIGHBOURHOOD_NAMES  # noqa: E402
 
+log = logging.getLogger("quality")
+
 CACHE = ROOT / "benchmarks" / "cache"
+DUMPS = CACHE / "dumps"
 RESULTS = ROOT / "benchmarks" / "results"
+FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz", "lines-fundus.jsonl.gz")
+CONVERTERS = ("html-text", "inscriptis", "resiliparse", "html2text", "lynx")
+# The shared files' own dumps: each page by html-text or inscriptis, as the data README says.
+SHARED = "shared"
 SYSTEM = "boilerkit"
-# The same settings cross-validated over all the files at once, as the bundled model is trained:
-# the files' gold conventions differ, so it scores below the per-file row.
-JOINT = "boilerkit (trained on all files)"
+# Lines predicted per call: the model is fastest on large batches, memory stays small.
+PREDICT_LINES = 200_000
 
 
-def read_docs(path: Path) -> list[dict]:
+def read_jsonl(path: Path) -> list[dict]:
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         return [json.loads(line) for line in stream]
 
 
-def settings_tag(seed: int) -> str:
-    """A short hash of the model's settings, so a cache never serves another model's results."""
-    settings = repr(build_model(seed=seed).get_params()) + repr(list(FEATURES)) + repr(NEIGHBOURHOOD_NAMES)
-    return hashlib.sha256(settings.encode()).hexdigest()[:8]
+# ------------------------------------------------------------------------------ corpus
 
 
-# How cross-validation groups pages into folds: "site" (the default) or "document".
-GROUP_BY = "site"
+@dataclass
+class Corpus:
+    """Every page of the three files, and its dumps: ``dumps[(file, converter)][i]`` is page
+    ``i``'s dump (``None`` where the converter gave none); ``converter`` ``SHARED`` is the
+    shared file's own."""
+
+    pages: list[dict] = field(default_factory=list)
+    dumps: dict[tuple[str, str], list[dict | None]] = field(default_factory=dict)
+
+    def page_indices(self, file: str) -> np.ndarray:
+        return np.array([i for i, page in enumerate(self.pages) if page["file"] == file], dtype=np.int64)
+
+    def dump(self, index: int, converter: str) -> dict | None:
+        page = self.pages[index]
+        return self.dumps.get((page["file"], converter), [None] * (page["row"] + 1))[page["row"]]
 
 
-def boilerkit_cv(docs: list[dict], folds: int, seed: int, tag: str, force: bool) -> np.ndarray:
-    """Out-of-fold content probabilities of every line (cached per file and settings)."""
-    cache = CACHE / f"oof-{tag}-k{folds}-s{seed}-{GROUP_BY}-{settings_tag(seed)}.npy"
-    if cache.exists() and not force:
-        return np.load(cache)
-    X, y, groups = training_arrays(docs)
-    if GROUP_BY == "document":
-        groups = X[:, 0].astype(np.int64)
-    probabilities = cross_validated_probabilities(build_model(seed=seed), X, y, groups, folds, seed)
+def dumps_path(dumps_dir: Path, file: str, converter: str) -> Path:
+    return dumps_dir / f"{file.split('.')[0]}-{converter}.jsonl.gz"
+
+
+def load_corpus(data_dir: Path, dumps_dir: Path, files: Sequence[str], converters: Sequence[str]) -> Corpus:
+    corpus = Corpus()
+    languages = page_languages(data_dir, files)
+    for file in files:
+        shared = read_jsonl(data_dir / file)
+        row_of = {doc["id"]: row for row, doc in enumerate(shared)}
+        for row, doc in enumerate(shared):
+            corpus.pages.append({"id": doc["id"], "file": file, "row": row, "site": site_of(doc) or doc["id"],
+                                 "dataset": doc.get("dataset"), "page_type": doc.get("page_type"),
+                                 "language": languages.get(doc["id"], "unknown")})
+        corpus.dumps[(file, SHARED)] = shared
+        for converter in converters:
+            path = dumps_path(dumps_dir, file, converter)
+            if not path.exists():
+                raise FileNotFoundError(f"{path} missing: run `python benchmarks/dumps.py` first")
+            by_row: list[dict | None] = [None] * len(shared)
+            for doc in read_jsonl(path):
+                if doc["id"] in row_of:  # a page the shared file dropped is not scored
+                    by_row[row_of[doc["id"]]] = {**doc, "language": languages.get(doc["id"], "unknown")}
+            corpus.dumps[(file, converter)] = by_row
+        for doc in shared:
+            doc["language"] = languages.get(doc["id"], "unknown")
+    return corpus
+
+
+def page_languages(data_dir: Path, files: Sequence[str]) -> dict[str, str]:
+    """Each page's language: the record's own field (Fundus), else py3langid on its gold
+    text, as the data README guessed them (cached)."""
+    cache = CACHE / "languages.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    import py3langid
+
+    languages = {}
+    for file in files:
+        for page in read_jsonl(data_dir / file.replace("lines", "pages", 1)):
+            languages[page["id"]] = page.get("language") or py3langid.classify(page["gold"])[0]
     CACHE.mkdir(parents=True, exist_ok=True)
-    np.save(cache, probabilities)
-    return probabilities
+    cache.write_text(json.dumps(languages))
+    return languages
 
 
-def boilerkit_joint_cv(docs_by_file: dict[str, list[dict]], folds: int, seed: int, force: bool) -> dict[str, np.ndarray]:
-    """Out-of-fold probabilities of one grouped cross-validation over all the files together
-    (every fold trains on pages of every file, as the bundled model is trained), per file."""
-    tags = list(docs_by_file)
-    union = [doc for docs in docs_by_file.values() for doc in docs]
-    probabilities = boilerkit_cv(union, folds, seed, "joint-" + "+".join(tags), force)
-    sizes = [sum(len(doc["lines"]) for doc in docs) for docs in docs_by_file.values()]
-    return dict(zip(tags, np.split(probabilities, np.cumsum(sizes)[:-1])))
+# ---------------------------------------------------------------------------- boilerkit
 
 
-def boilerkit_lodo(docs: list[dict], seed: int, force: bool) -> dict[str, np.ndarray]:
-    """Per dataset, probabilities of its lines from a model trained on all other datasets."""
-    results = {}
-    datasets = sorted({doc["dataset"] for doc in docs})
-    for dataset in datasets:
-        cache = CACHE / f"lodo-{dataset}-s{seed}-{settings_tag(seed)}.npy"
+def settings_tag(seed: int, *extra) -> str:
+    """A short hash of the model's settings and the protocol, so a cache never serves another
+    model's results."""
+    settings = repr(build_model(seed=seed).get_params()) + repr(list(FEATURES)) + repr(NEIGHBOURHOOD_NAMES) + repr(extra)
+    return hashlib.sha256(settings.encode()).hexdigest()[:10]
+
+
+def page_folds(corpus: Corpus, folds: int, seed: int, group_by: str) -> np.ndarray:
+    """The test fold of every page: pages of one site (or one page, ``group_by="document"``)
+    share a fold, whatever file they are in."""
+    keys = [page["site"] if group_by == "site" else page["id"] for page in corpus.pages]
+    _, groups = np.unique(keys, return_inverse=True)
+    fold = np.zeros(len(corpus.pages), dtype=np.int64)
+    splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for k, (_, test) in enumerate(splitter.split(np.zeros(len(keys)), groups=groups)):
+        fold[test] = k
+    return fold
+
+
+def training_documents(corpus: Corpus, pages: np.ndarray, converters: Sequence[str], per_page: int) -> list[dict]:
+    """The dumps of ``pages`` by ``converters``, at most ``per_page`` of each page."""
+    docs = [doc for i in pages.tolist() for c in converters if (doc := corpus.dump(i, c)) is not None]
+    return dumps_of_each_page(docs, per_page)
+
+
+def predict(model, docs: list[dict]) -> list[np.ndarray]:
+    """Content probabilities of every line of ``docs``, a list per document."""
+    out: list[np.ndarray] = []
+    start = 0
+    while start < len(docs):
+        end, size = start, 0
+        while end < len(docs) and (size < PREDICT_LINES or end == start):
+            size += len(docs[end]["lines"])
+            end += 1
+        probabilities = model.predict_proba(as_rows(doc["lines"] for doc in docs[start:end]))[:, 1]
+        bounds = np.cumsum([0] + [len(doc["lines"]) for doc in docs[start:end]])
+        out += [probabilities[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        start = end
+    return out
+
+
+def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[str], test_converters: Sequence[str],
+                   per_page: int, seed: int, name: str, force: bool) -> dict[str, list[np.ndarray | None]]:
+    """Out-of-fold probabilities: per test converter, a list over all pages (``None`` where a
+    page has no such dump).  Cached per fold."""
+    n_folds = int(fold.max()) + 1
+    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist())
+    result: dict[str, list[np.ndarray | None]] = {c: [None] * len(corpus.pages) for c in test_converters}
+    for k in range(n_folds):
+        cache = CACHE / f"cv-{name}-fold{k}of{n_folds}-{tag}.npz"
+        test = np.flatnonzero(fold == k)
+        keys = [(c, i) for c in test_converters for i in test.tolist() if corpus.dump(i, c) is not None]
         if cache.exists() and not force:
-            results[dataset] = np.load(cache)
-            continue
-        started = time.perf_counter()
-        train = [doc for doc in docs if doc["dataset"] != dataset]
-        test = [doc for doc in docs if doc["dataset"] == dataset]
-        X, y, _ = training_arrays(train)
-        model = build_model(seed=seed).fit(X, y)
-        results[dataset] = model.predict_proba(training_arrays(test)[0])[:, 1]
-        np.save(cache, results[dataset])
-        logging.info("left out %s: %.0f s", dataset, time.perf_counter() - started)
-    return results
+            stored = np.load(cache, allow_pickle=False)
+            probabilities = [stored[f"p{j}"] for j in range(len(keys))]
+        else:
+            started = time.perf_counter()
+            docs = training_documents(corpus, np.flatnonzero(fold != k), train_converters, per_page)
+            X, y, _ = training_arrays(docs)
+            model = build_model(seed=seed).fit(X, y)
+            fitted = time.perf_counter() - started
+            probabilities = predict(model, [corpus.dump(i, c) for c, i in keys])
+            CACHE.mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(cache, **{f"p{j}": p for j, p in enumerate(probabilities)})
+            log.info("%s fold %d/%d: %d training lines, fit %.0f s, predict %.0f s", name, k + 1, n_folds,
+                     len(y), fitted, time.perf_counter() - started - fitted)
+        for (c, i), p in zip(keys, probabilities):
+            result[c][i] = p
+    return result
+
+
+def evaluation_of(corpus: Corpus, probabilities: list[np.ndarray | None], converter: str, pages: np.ndarray,
+                  threshold: float, group_fields=("dataset", "page_type", "language")) -> Evaluation:
+    pairs = [(corpus.dump(i, converter), (probabilities[i] >= threshold).astype(np.int8))
+             for i in pages.tolist() if probabilities[i] is not None]
+    return evaluate_pages(pairs, group_fields=group_fields)
 
 
 # ------------------------------------------------------------------------------ tables
@@ -115,21 +223,15 @@ def boilerkit_lodo(docs: list[dict], seed: int, force: bool) -> dict[str, np.nda
 COLUMNS = ["system", "char P", "char R", "char F1", "line F1", "page F1"]
 
 
-# Four decimals: the issue's bars sit on the third (0.95, 0.86), and 0.9498 printed as 0.950
-# would read as a bar met.
+# Four decimals: the bars sit on the third (0.95, 0.86), and 0.9498 printed as 0.950 would
+# read as a bar met.
 def row(name: str, scores) -> list[str]:
-    return [
-        name,
-        f"{scores.chars.precision:.4f}",
-        f"{scores.chars.recall:.4f}",
-        f"{scores.chars.f1:.4f}",
-        f"{scores.lines.f1:.4f}",
-        f"{scores.page_f1_mean:.4f}",
-    ]
+    return [name, f"{scores.chars.precision:.4f}", f"{scores.chars.recall:.4f}", f"{scores.chars.f1:.4f}",
+            f"{scores.lines.f1:.4f}", f"{scores.page_f1_mean:.4f}"]
 
 
-def markdown_table(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "| --- " + "| ---: " * (len(COLUMNS) - 1) + "|"]
+def markdown_table(rows: list[list[str]], columns: Sequence[str] = COLUMNS) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "| --- " + "| ---: " * (len(columns) - 1) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
 
@@ -137,93 +239,163 @@ def markdown_table(rows: list[list[str]]) -> str:
 def ranked(evaluations: dict[str, Evaluation], pick) -> list[list[str]]:
     """Rows sorted by character F1, best first; ``pick`` selects the Scores to show."""
     scored = [(name, pick(e)) for name, e in evaluations.items()]
-    scored = [(name, s) for name, s in scored if s is not None]
+    scored = [(name, s) for name, s in scored if s is not None and s.n_pages]
     return [row(name, s) for name, s in sorted(scored, key=lambda item: -item[1].chars.f1)]
 
 
-def tables_for(title: str, evaluations: dict[str, Evaluation]) -> str:
-    parts = [f"### {title}: all pages ({next(iter(evaluations.values())).overall.n_pages})", "",
+def tables_for(title: str, evaluations: dict[str, Evaluation], fields=("dataset", "page_type")) -> str:
+    parts = [f"### {title}: all pages ({evaluations[SYSTEM].overall.n_pages})", "",
              markdown_table(ranked(evaluations, lambda e: e.overall)), ""]
-    for field in ("dataset", "page_type"):
-        values = sorted(next(iter(evaluations.values())).groups.get(field, {}))
-        if field == "dataset" and len(values) < 2:
+    for name in fields:
+        values = sorted(evaluations[SYSTEM].groups.get(name, {}))
+        if name == "dataset" and len(values) < 2:
             continue
         for value in values:
-            n = evaluations[SYSTEM].groups[field][value].n_pages
-            parts += [f"#### {title}: {field} = {value} ({n} pages)", "",
-                      markdown_table(ranked(evaluations, lambda e: e.groups.get(field, {}).get(value))), ""]
+            n = evaluations[SYSTEM].groups[name][value].n_pages
+            parts += [f"#### {title}: {name} = {value} ({n} pages)", "",
+                      markdown_table(ranked(evaluations, lambda e: e.groups.get(name, {}).get(value))), ""]
     return "\n".join(parts)
+
+
+def best_peer(peers: dict[str, Evaluation], pick=lambda e: e.overall) -> tuple[str, object]:
+    return max(((name, pick(e)) for name, e in peers.items() if pick(e) is not None), key=lambda item: item[1].chars.f1)
+
+
+HTML_PEERS = ("trafilatura", "trafilatura_precision", "trafilatura_recall", "readability", "resiliparse",
+              "resiliparse_comments", "justext_html")
+
+
+def converter_table(corpus: Corpus, default: dict, loco: dict, peers: dict[str, dict[str, Evaluation]],
+                    files: Sequence[str], threshold: float) -> str:
+    """Per file and converter: the default recipe, the one trained without the converter, and
+    the best HTML extractor on the same pages (its output does not depend on the converter:
+    it is scored on the shared file's dumps)."""
+    columns = ["file", "dumps", "pages", "default char F1", "line F1", "without this converter", "best HTML extractor",
+               "default - best converter"]
+    rows = []
+    for file in files:
+        pages = corpus.page_indices(file)
+        scores = {c: evaluation_of(corpus, default[c], c, pages, threshold).overall for c in (SHARED, *CONVERTERS)}
+        best = max(s.chars.f1 for s in scores.values())
+        html_peers = {name: e for name, e in peers.get(file, {}).items() if name in HTML_PEERS}
+        peer_name, peer = best_peer(html_peers) if html_peers else ("-", None)
+        for c in (SHARED, *CONVERTERS):
+            left_out = evaluation_of(corpus, loco[c][c], c, pages, threshold).overall.chars.f1 if c in loco else None
+            rows.append([file, c, str(scores[c].n_pages), f"{scores[c].chars.f1:.4f}", f"{scores[c].lines.f1:.4f}",
+                         "-" if left_out is None else f"{left_out:.4f}",
+                         "-" if peer is None else f"{peer.chars.f1:.4f} ({peer_name})",
+                         f"{scores[c].chars.f1 - best:+.4f}"])
+    return markdown_table(rows, columns)
+
+
+def language_table(corpus: Corpus, default: dict, peers: dict[str, dict[str, Evaluation]], files: Sequence[str],
+                   threshold: float) -> str:
+    """Per language, over the shared files' dumps of all files: boilerkit and every peer."""
+    pages = np.concatenate([corpus.page_indices(file) for file in files])
+    evaluations = {SYSTEM: evaluation_of(corpus, default[SHARED], SHARED, pages, threshold, ("language",))}
+    for name in HTML_PEERS:
+        docs = [(doc, labels) for file in files for doc, labels in peers.get(file, {}).get(f"{name}:pairs", [])]
+        if docs:
+            evaluations[name] = evaluate_pages(docs, group_fields=("language",))
+    languages = sorted(evaluations[SYSTEM].groups["language"], key=lambda l: -evaluations[SYSTEM].groups["language"][l].n_pages)
+    columns = ["language", "pages", SYSTEM, *[name for name in evaluations if name != SYSTEM]]
+    rows = []
+    non_english = {name: None for name in evaluations}
+    for language in languages:
+        cells = [language, str(evaluations[SYSTEM].groups["language"][language].n_pages)]
+        for name, e in evaluations.items():
+            scores = e.groups.get("language", {}).get(language)
+            cells.append("-" if scores is None else f"{scores.chars.f1:.4f}")
+            if language != "en" and scores is not None:
+                non_english[name] = scores if non_english[name] is None else non_english[name] + scores
+        rows.append(cells)
+    rows.append(["all but en", str(non_english[SYSTEM].n_pages if non_english[SYSTEM] else 0)]
+                + [f"{s.chars.f1:.4f}" if s is not None else "-" for s in non_english.values()])
+    return markdown_table(rows, columns)
+
+
+# -------------------------------------------------------------------------------- peers
+
+
+def peer_evaluations(data_dir: Path, files: Sequence[str], corpus: Corpus) -> dict[str, dict]:
+    """Per file, every peer's Evaluation on the shared file's dumps (and, under
+    ``"<peer>:pairs"``, its (document, labels) pairs for other groupings)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from peers import peer_labels_of_file
+
+    out: dict[str, dict] = {}
+    for file in files:
+        shared = corpus.dumps[(file, SHARED)]
+        labels = peer_labels_of_file(data_dir / file)
+        out[file] = {}
+        for name, per_page in labels.items():
+            pairs = list(zip(shared, per_page))
+            out[file][name] = evaluate_pages(pairs, group_fields=("dataset", "page_type", "language"))
+            out[file][f"{name}:pairs"] = pairs
+    return out
+
+
+def without_pairs(peers: dict[str, Evaluation | list]) -> dict[str, Evaluation]:
+    return {name: e for name, e in peers.items() if not name.endswith(":pairs")}
+
+
+# --------------------------------------------------------------------------------- main
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--dumps-dir", type=Path, default=DUMPS)
+    parser.add_argument("--files", nargs="+", default=list(FILES))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--lodo", action="store_true", help="also run leave-one-dataset-out")
-    parser.add_argument("--joint", action="store_true",
-                        help="also cross-validate over all the files together (the bundled model's recipe)")
+    parser.add_argument("--dumps-per-page", type=int, default=2)
+    parser.add_argument("--group-by", choices=("site", "document"), default="site")
+    parser.add_argument("--loco", action="store_true", help="also leave each converter out of training")
+    parser.add_argument("--loco-folds", type=int, default=2)
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
-    parser.add_argument("--files", default="lines*.jsonl.gz", help="glob of line files in the data folder")
-    parser.add_argument("--group-by", choices=("site", "document"), default="site",
-                        help="what the folds keep apart (document: the folds used before, for comparison)")
     args = parser.parse_args(argv)
-    global GROUP_BY
-    GROUP_BY = args.group_by
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
-    report = ["# Quality benchmark", "",
-              f"{args.folds}-fold cross-validation grouped by {args.group_by} (seed {args.seed}); boilerkit at its "
-              "default threshold; peers' output mapped onto the dump lines with `boilerkit.align`.", ""]
-    if args.joint:
-        report += [f"`{JOINT}`: the same settings cross-validated over all the files together (every fold "
-                   "trains on pages of every file, as the bundled model is trained), scored on each file's pages.",
-                   ""]
-    all_docs, all_probabilities = [], []
-    docs_by_file = {path.name: read_docs(path) for path in sorted(args.data_dir.glob(args.files))}
-    joint = boilerkit_joint_cv(docs_by_file, args.folds, args.seed, args.force) if args.joint else {}
+    corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, CONVERTERS)
     threshold = build_model().threshold
-    for name, docs in docs_by_file.items():
-        lines_file = args.data_dir / name
-        probabilities = boilerkit_cv(docs, args.folds, args.seed, name.removesuffix(".jsonl.gz"), args.force)
-        labels = per_document(docs, (probabilities >= threshold).astype(np.int8))
-        evaluations = {SYSTEM: evaluate_pages(zip(docs, labels))}
-        if name in joint:
-            labels = per_document(docs, (joint[name] >= threshold).astype(np.int8))
-            evaluations[JOINT] = evaluate_pages(zip(docs, labels))
-        if not args.no_peers:
-            sys.path.insert(0, str(ROOT / "benchmarks"))
-            from peers import score_peers
+    fold = page_folds(corpus, args.folds, args.seed, args.group_by)
+    default = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, args.seed,
+                             f"default-{args.group_by}", args.force)
+    loco = {}
+    if args.loco:
+        loco_fold = page_folds(corpus, args.loco_folds, args.seed, args.group_by)
+        for converter in CONVERTERS:
+            others = [c for c in CONVERTERS if c != converter]
+            loco[converter] = cross_validate(corpus, loco_fold, others, (converter,), args.dumps_per_page, args.seed,
+                                             f"without-{converter}", args.force)
+    peers = {} if args.no_peers else peer_evaluations(args.data_dir, args.files, corpus)
 
-            evaluations.update(score_peers(lines_file))
-        section = tables_for(lines_file.name, evaluations)
-        print(section, flush=True)
-        report.append(section)
-        all_docs.extend(docs)
-        all_probabilities.append(probabilities)
-
-    if args.lodo:
-        by_dataset = boilerkit_lodo(all_docs, args.seed, args.force)
-        rows = []
-        cv_probabilities = np.concatenate(all_probabilities)
-        cv_by_doc = per_document(all_docs, cv_probabilities)
-        for dataset, probabilities in by_dataset.items():
-            docs = [doc for doc in all_docs if doc["dataset"] == dataset]
-            cv = [p for doc, p in zip(all_docs, cv_by_doc) if doc["dataset"] == dataset]
-            left_out = evaluate_pages(zip(docs, per_document(docs, (probabilities >= 0.5).astype(np.int8)))).overall
-            within = evaluate_pages(zip(docs, [(p >= 0.5).astype(np.int8) for p in cv])).overall
-            rows.append(row(f"{dataset} left out", left_out))
-            rows.append(row(f"{dataset} (cross-validated within its file)", within))
-        section = "\n".join(["### Leave one dataset out", "",
-                             "Trained on every other dataset of both files, tested on the one left out; "
-                             "beside it, the same pages in the grouped cross-validation above.", "",
-                             markdown_table(rows), ""])
-        print(section)
-        report.append(section)
-
+    report = [
+        "# Quality benchmark", "",
+        f"{args.folds}-fold cross-validation over the pages of {', '.join(args.files)} together, grouped by "
+        f"{args.group_by} (seed {args.seed}); each training page dumped by {args.dumps_per_page} of the converters "
+        f"{', '.join(CONVERTERS)} (picked from its id); boilerkit at threshold {threshold}, never tuned on the test "
+        "folds.  Scored on the shared files' own dumps (html-text or inscriptis, one per page), and on every "
+        "converter's dumps of the same pages.  Peers' output mapped onto the shared dumps' lines with "
+        "`boilerkit.align`.", "",
+    ]
+    for file in args.files:
+        pages = corpus.page_indices(file)
+        evaluations = {SYSTEM: evaluation_of(corpus, default[SHARED], SHARED, pages, threshold), **without_pairs(peers.get(file, {}))}
+        report.append(tables_for(file, evaluations))
+    report += ["### Per converter", "",
+               f"Char F1 on each converter's dumps; *without this converter*: trained without it "
+               f"({args.loco_folds}-fold, grouped by {args.group_by}), scored on its dumps.", "",
+               converter_table(corpus, default, loco, peers, args.files, threshold), ""]
+    if peers:
+        report += ["### Per language", "", "Char F1 on the shared files' dumps of all files.", "",
+                   language_table(corpus, default, peers, args.files, threshold), ""]
+    text = "\n".join(report) + "\n"
+    print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "quality.md").write_text("\n".join(report) + "\n", encoding="utf-8")
+    (RESULTS / "quality.md").write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

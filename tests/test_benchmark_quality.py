@@ -1,6 +1,6 @@
-"""benchmarks/quality.py's cross-validation over several files at once (``--joint``): which
-probabilities go back to which file, and its cache.  The cross-validation itself is
-replaced by one that returns each line's position in the union, so nothing is trained."""
+"""benchmarks/quality.py's cross-validation: folds keep sites apart across files, training
+pages are dumped by the chosen converters only, and every out-of-fold probability goes back
+to its own page and converter.  The model is replaced by a spy, so nothing is trained."""
 
 from __future__ import annotations
 
@@ -14,43 +14,90 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import quality  # noqa: E402
 
+CONVERTERS = ("html-text", "lynx", "html2text")
+
+
+def make_corpus(n_pages: int = 24) -> quality.Corpus:
+    corpus = quality.Corpus()
+    files = ("a.jsonl.gz", "b.jsonl.gz")
+    rows = {file: 0 for file in files}
+    for i in range(n_pages):
+        file = files[i % 2]
+        corpus.pages.append({"id": f"p{i}", "file": file, "row": rows[file], "site": f"site{i % 6}",
+                             "dataset": "d", "page_type": None, "language": "en"})
+        rows[file] += 1
+    for file in files:
+        for converter in (quality.SHARED, *CONVERTERS):
+            corpus.dumps[(file, converter)] = [
+                {"id": page["id"], "converter": converter, "labels": [1, 0],
+                 # each line names its page and converter, so a spy can tell where it came from
+                 "lines": [f"{page['id']} {converter} a", f"{page['id']} {converter} b"]}
+                for page in corpus.pages if page["file"] == file
+            ]
+    return corpus
+
+
+def test_folds_keep_a_site_together_across_files():
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    for site in {page["site"] for page in corpus.pages}:
+        assert len({fold[i] for i, page in enumerate(corpus.pages) if page["site"] == site}) == 1
+    assert set(fold.tolist()) == {0, 1, 2}
+
+
+def test_training_documents_are_the_chosen_converters_dumps_only():
+    corpus = make_corpus()
+    docs = quality.training_documents(corpus, np.arange(10), ["lynx", "html2text"], per_page=1)
+    assert len(docs) == 10
+    assert {doc["converter"] for doc in docs} <= {"lynx", "html2text"}
+    assert {doc["id"] for doc in docs} == {f"p{i}" for i in range(10)}
+
+
+class Spy:
+    """Stands in for the model: remembers the pages it was trained on, and gives every line a
+    probability that encodes its page number."""
+
+    trained_on: list[set[str]] = []
+
+    def fit(self, X, y):
+        Spy.trained_on.append({line.split()[0] for line in X[:, 1]})
+        return self
+
+    def predict_proba(self, X):
+        pages = np.array([int(line.split()[0][1:]) for line in X[:, 1]], dtype=float)
+        return np.c_[1 - pages / 100, pages / 100]
+
 
 @pytest.fixture
-def joint_cv(monkeypatch, tmp_path, sample_docs):
-    """(files, calls): two "files" of the sample, and the union sizes cross-validated so far."""
-    calls: list[int] = []
-
-    def positions_in_union(model, X, y, groups, folds, seed):
-        calls.append(len(y))
-        return np.arange(len(y), dtype=float)
-
+def spied(monkeypatch, tmp_path):
+    Spy.trained_on = []
     monkeypatch.setattr(quality, "CACHE", tmp_path)
-    monkeypatch.setattr(quality, "cross_validated_probabilities", positions_in_union)
-    return {"a.jsonl.gz": sample_docs[:20], "b.jsonl.gz": sample_docs[20:]}, calls
+    monkeypatch.setattr(quality, "build_model", lambda seed=0: Spy())
+    monkeypatch.setattr(quality, "settings_tag", lambda seed, *extra: str(hash(repr(extra)) & 0xFFFF))
 
 
-def n_lines(docs):
-    return sum(len(doc["lines"]) for doc in docs)
+def test_out_of_fold_probabilities_come_back_to_their_page_and_converter(spied):
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    result = quality.cross_validate(corpus, fold, CONVERTERS, (quality.SHARED, "lynx"), per_page=2, seed=0,
+                                    name="t", force=False)
+    assert set(result) == {quality.SHARED, "lynx"}
+    for converter, per_page in result.items():
+        for i, probabilities in enumerate(per_page):
+            np.testing.assert_allclose(probabilities, [i / 100, i / 100])
+    for k, trained in enumerate(Spy.trained_on):
+        tested = {f"p{i}" for i in np.flatnonzero(fold == k)}
+        assert not trained & tested
+        assert trained == {f"p{i}" for i in np.flatnonzero(fold != k)}
 
 
-def test_joint_cv_gives_each_file_the_probabilities_of_its_own_lines(joint_cv):
-    files, calls = joint_cv
-    joint = quality.boilerkit_joint_cv(files, folds=5, seed=0, force=False)
-
-    n_a, n_b = n_lines(files["a.jsonl.gz"]), n_lines(files["b.jsonl.gz"])
-    assert calls == [n_a + n_b]
-    assert list(joint) == ["a.jsonl.gz", "b.jsonl.gz"]
-    np.testing.assert_array_equal(joint["a.jsonl.gz"], np.arange(n_a))
-    np.testing.assert_array_equal(joint["b.jsonl.gz"], np.arange(n_a, n_a + n_b))
-
-
-def test_joint_cv_is_cached_per_set_of_files(joint_cv):
-    files, calls = joint_cv
-    first = quality.boilerkit_joint_cv(files, folds=5, seed=0, force=False)
-    again = quality.boilerkit_joint_cv(files, folds=5, seed=0, force=False)
-    assert len(calls) == 1
-    np.testing.assert_array_equal(again["b.jsonl.gz"], first["b.jsonl.gz"])
-
-    quality.boilerkit_joint_cv({"b.jsonl.gz": files["b.jsonl.gz"]}, folds=5, seed=0, force=False)
-    quality.boilerkit_joint_cv(files, folds=5, seed=0, force=True)
-    assert len(calls) == 3
+def test_cross_validation_is_cached_per_fold(spied):
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    first = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
+    again = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
+    assert len(Spy.trained_on) == 3
+    for a, b in zip(first["lynx"], again["lynx"]):
+        np.testing.assert_array_equal(a, b)
+    quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=True)
+    assert len(Spy.trained_on) == 6
