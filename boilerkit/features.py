@@ -162,7 +162,7 @@ def batch_of(X) -> Batch:
 # text can be counted per line with numpy after the regexes ran once over a whole batch.
 # Control characters no page text holds; any in the input are dropped first.
 LINK_OPEN, LINK_CLOSE, IMAGE_OPEN, IMAGE_CLOSE = "\x01\x02\x03\x04"
-_SENTINELS = {ord(c): None for c in LINK_OPEN + LINK_CLOSE + IMAGE_OPEN + IMAGE_CLOSE}
+_SENTINELS = LINK_OPEN + LINK_CLOSE + IMAGE_OPEN + IMAGE_CLOSE
 # lynx numbers a link but does not mark where its text ends: taken as up to the next link
 # or the line's end (exact for menus, a link per line; an overestimate inside prose).
 LYNX_LINK = re.compile(markup.LYNX_LINK_NUMBER.pattern + r"(?P<text>[^\[\n]*)")
@@ -191,8 +191,8 @@ class LinkMarkup:
         joined = "\n".join(lines)
         if not any(hint in joined for hint in MARKUP_HINTS):
             return cls(lines, zeros, zeros, zeros, None)
-        marked = _mark_links("\n" + joined.translate(_SENTINELS))
-        visible = [line.strip() for line in marked.translate(_SENTINELS)[1:].split("\n")]
+        marked = _mark_links("\n" + _without_sentinels(joined))
+        visible = [line.strip() for line in _without_sentinels(marked)[1:].split("\n")]
         codes = np.frombuffer(marked.encode("utf-32-le"), dtype=np.uint32)
         line_of = np.cumsum(codes == ord("\n")) - 1
         depth = np.cumsum((codes == ord(LINK_OPEN)).astype(np.int64) - (codes == ord(LINK_CLOSE)))
@@ -206,6 +206,14 @@ class LinkMarkup:
         links = per_line(codes == ord(LINK_OPEN))
         alnum_outside = per_line(((flags & (ALPHA | DIGIT)) != 0) & (depth <= 0))
         return cls(visible, per_line(inside), links, per_line(codes == ord(IMAGE_OPEN)), alnum_outside)
+
+
+def _without_sentinels(text: str) -> str:
+    # str.replace, not str.translate: translate looks every character up in a dict (slow)
+    for sentinel in _SENTINELS:
+        if sentinel in text:
+            text = text.replace(sentinel, "")
+    return text
 
 
 def _mark_links(text: str) -> str:
