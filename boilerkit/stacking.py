@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
+from .compiled import use_compiled
 from .features import DocumentIndex, is_distinct
 
 # Half-widths (in lines) of the windows over first-pass probabilities.
@@ -58,6 +59,19 @@ def predict_proba_in_chunks(estimator, X, rows: int = PREDICT_CHUNK_ROWS) -> np.
     if len(X) <= rows:
         return estimator.predict_proba(X)
     return np.concatenate([estimator.predict_proba(X[start : start + rows]) for start in range(0, len(X), rows)])
+
+
+def pass_proba(estimator, X, more_columns: np.ndarray | None = None, compiled: bool | None = None) -> np.ndarray:
+    """``estimator.predict_proba`` of ``X`` with ``more_columns`` (if any) appended: by its
+    compiled trees (:mod:`boilerkit.trees`) when :func:`~boilerkit.compiled.use_compiled`
+    and the estimator has trees it can compile, else by the estimator itself."""
+    if use_compiled(compiled):
+        from .trees import compiled_trees_or_none
+
+        trees = compiled_trees_or_none(estimator)
+        if trees is not None:
+            return trees.predict_proba(X, more_columns)
+    return predict_proba_in_chunks(estimator, X if more_columns is None else np.hstack([X, more_columns]))
 
 
 def documents_from_positions(positions: np.ndarray) -> np.ndarray:
@@ -254,13 +268,14 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.classes_ = self.second_.classes_
         return self
 
-    def first_pass_proba(self, X) -> np.ndarray:
+    def first_pass_proba(self, X, compiled: bool | None = None) -> np.ndarray:
+        """The first pass's content probability of each row (``compiled``: see :meth:`predict_proba`)."""
         check_is_fitted(self, "second_")
-        return predict_proba_in_chunks(self.first_, X)[:, 1]
+        return pass_proba(self.first_, X, compiled=compiled)[:, 1]
 
-    def second_pass_input(self, X, p1, index: DocumentIndex | None = None) -> np.ndarray:
-        """``X`` and the neighbourhood columns this model was trained with (``index``: the
-        documents of ``X``, if the caller has them already)."""
+    def neighbourhood_columns(self, X, p1, index: DocumentIndex | None = None) -> np.ndarray:
+        """The neighbourhood columns this model was trained with (``index``: the documents of
+        ``X``, if the caller has them already)."""
         lengths = None if self.length_column is None else X[:, self.length_column]
         repeats = None if self.repeat_column is None else X[:, self.repeat_column]
         columns = neighbourhood(self._index(X) if index is None else index, p1, lengths, repeats)
@@ -268,11 +283,22 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         names = getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)
         if len(names) < len(NEIGHBOURHOOD_NAMES):
             columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in names]]
-        return np.hstack([X, columns])
+        return columns
 
-    def predict_proba(self, X):
+    def second_pass_input(self, X, p1, index: DocumentIndex | None = None) -> np.ndarray:
+        """``X`` and the neighbourhood columns this model was trained with."""
+        return np.hstack([X, self.neighbourhood_columns(X, p1, index)])
+
+    def predict_proba(self, X, compiled: bool | None = None):
+        """Class probabilities of each row.  ``compiled``: True walks the trees with the
+        compiled kernel (numba), False with scikit-learn (the reference); None (default) the
+        compiled one unless the environment variable ``BOILERKIT_COMPILED`` is 0.  Both give the same
+        probabilities (``tests/test_trees.py``)."""
         X = np.asarray(X)
-        return predict_proba_in_chunks(self.second_, self.second_pass_input(X, self.first_pass_proba(X)))
+        compiled = use_compiled(compiled)
+        p1 = self.first_pass_proba(X, compiled)
+        # no joined copy of X and the columns on the compiled path: the trees read both
+        return pass_proba(self.second_, X, self.neighbourhood_columns(X, p1), compiled)
 
-    def predict(self, X):
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+    def predict(self, X, compiled: bool | None = None):
+        return self.classes_[(self.predict_proba(X, compiled)[:, 1] >= 0.5).astype(int)]
