@@ -35,6 +35,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain (click) help and usage errors: typer's rich formatting imports rich's markdown and
+    # syntax modules, 0.23 s of CPU more for `boilerkit --help` (0.40 s against 0.17 s, median
+    # of 9, load 5.4 on 2 cores), past the 0.3 s the command should start in.
+    rich_markup_mode=None,
 )
 
 EXIT_ERROR = 1
