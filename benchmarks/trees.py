@@ -8,11 +8,12 @@ not timed), one thread:
   microseconds per line, reference and compiled, CPU time (``time.process_time``: on a
   shared machine wall-clock time grows with whatever else runs) as the best of
   ``--repeats`` runs, and the largest probability difference between the two paths;
-* **overhead per call** of the ``FixedThresholdClassifier`` and ``Pipeline`` around the
-  stacker, on one page and on all the lines;
+* **overhead per call** of the ``FixedThresholdClassifier`` around the stacker, on one row
+  and on one page (the ``Pipeline`` adds the features, timed in ``benchmarks/speed.py``);
 * **block sizes** (``--blocks``): the compiled trees with other ``trees.BLOCK_ROWS``;
 * **start-up**: ``boilerkit --version`` and ``--help`` (``python -m boilerkit.cli``, this
-  checkout) and a bare ``python -c pass``, median of ``--startup-runs`` runs.
+  checkout and any ``--startup-of`` checkout) and a bare ``python -c pass``: medians of
+  ``--startup-runs`` runs, wall-clock and CPU seconds.
 
 The load average is printed beside each figure.  The first compiled call of a process
 loads the kernels from numba's disk cache (or compiles them, the very first time): it is
@@ -22,6 +23,7 @@ Usage::
 
     python benchmarks/trees.py --data-dir ../shared/data
     python benchmarks/trees.py --data-dir ../shared/data --blocks 16,32,64,128,256,1024
+    git archive 4405c82 | tar -x -C /tmp/before && python benchmarks/trees.py --startup-of /tmp/before
 """
 
 from __future__ import annotations
@@ -119,15 +121,20 @@ def hot_path(model, X: np.ndarray, repeats: int) -> None:
 
 
 def call_overhead(model, X: np.ndarray, page_lines: int, repeats: int) -> None:
-    """CPU time of the FixedThresholdClassifier and the Pipeline step around the stacker."""
+    """CPU time per call of the stacker and of the FixedThresholdClassifier around it, on one
+    row and on one page: their difference is the wrapper's cost.  The two are timed in turn,
+    ``repeats`` times, the fastest of each counting (one after the other, the noise of a busy
+    machine can be larger than the difference)."""
     thresholded = model.steps[-1][1]
     stacker = thresholded.estimator_
-    for name, rows in ((f"one page ({page_lines} lines)", X[:page_lines]), (f"{len(X):,} lines", X)):
+    for name, rows in (("one row", X[:1]), (f"one page ({page_lines} lines)", X[:page_lines])):
         calls = max(1, 20_000 // len(rows))
-        _, bare = best_cpu_seconds(lambda: [stacker.predict_proba(rows) for _ in range(calls)], repeats)
-        _, wrapped = best_cpu_seconds(lambda: [thresholded.predict_proba(rows) for _ in range(calls)], repeats)
-        print(f"{name:<24} stacker {bare / calls * 1e3:9.3f} ms/call   FixedThresholdClassifier "
-              f"{wrapped / calls * 1e3:9.3f} ms/call   overhead {(wrapped - bare) / calls * 1e6:7.1f} us/call   "
+        bare = wrapped = float("inf")
+        for _ in range(repeats):
+            bare = min(bare, best_cpu_seconds(lambda: [stacker.predict_proba(rows) for _ in range(calls)], 1)[1])
+            wrapped = min(wrapped, best_cpu_seconds(lambda: [thresholded.predict_proba(rows) for _ in range(calls)], 1)[1])
+        print(f"{name:<24} stacker {bare / calls * 1e6:8.1f} us/call   FixedThresholdClassifier "
+              f"{wrapped / calls * 1e6:8.1f} us/call   difference {(wrapped - bare) / calls * 1e6:6.1f} us/call   "
               f"{load_average()}", flush=True)
 
 
@@ -147,23 +154,31 @@ def block_sizes(model, X: np.ndarray, blocks: list[int], repeats: int) -> None:
         trees.BLOCK_ROWS = default
 
 
-def startup_seconds(arguments: list[str], runs: int) -> float:
-    """Median wall seconds of ``python ARGUMENTS`` run from this checkout."""
-    seconds = []
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+def startup_seconds(arguments: list[str], runs: int, checkout: Path) -> tuple[float, float]:
+    """Median wall and CPU seconds (user + system) of ``python ARGUMENTS`` run from ``checkout``."""
+    wall, cpu = [], []
+    environment = {**os.environ, "PYTHONPATH": str(checkout)}
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, *arguments], check=True, capture_output=True, env=environment, cwd=ROOT)
-        seconds.append(time.perf_counter() - started)
-    return statistics.median(seconds)
+        process = subprocess.Popen([sys.executable, *arguments], stdout=subprocess.DEVNULL, env=environment,
+                                   cwd=checkout)
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status):
+            raise RuntimeError(f"python {' '.join(arguments)} failed")
+        wall.append(time.perf_counter() - started)
+        cpu.append(usage.ru_utime + usage.ru_stime)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def startup(runs: int) -> None:
-    for name, arguments in (("python -c pass", ["-c", "pass"]),
-                            ("boilerkit --version", ["-m", "boilerkit.cli", "--version"]),
-                            ("boilerkit --help", ["-m", "boilerkit.cli", "--help"])):
-        print(f"{name:<24} {startup_seconds(arguments, runs):6.3f} s (median of {runs})   {load_average()}",
-              flush=True)
+def startup(runs: int, checkouts: list[Path]) -> None:
+    """Start-up of a bare python, then of the command line of each checkout in turn."""
+    wall, cpu = startup_seconds(["-c", "pass"], runs, ROOT)
+    print(f"{'python -c pass':<40} {wall:6.3f} s wall, {cpu:6.3f} s CPU (medians of {runs})   {load_average()}")
+    for checkout in checkouts:
+        for option in ("--version", "--help"):
+            wall, cpu = startup_seconds(["-m", "boilerkit.cli", option], runs, checkout)
+            name = f"boilerkit {option} ({'this checkout' if checkout == ROOT else checkout})"
+            print(f"{name:<40} {wall:6.3f} s wall, {cpu:6.3f} s CPU (medians of {runs})   {load_average()}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,6 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each step; the fastest counts")
     parser.add_argument("--blocks", default="", help="comma-separated BLOCK_ROWS to try (default: none)")
     parser.add_argument("--startup-runs", type=int, default=11)
+    parser.add_argument("--startup-of", type=Path, action="append", default=[],
+                        help="also time the start-up of this checkout (e.g. an export of an older commit)")
     args = parser.parse_args(argv)
 
     print(f"boilerkit compiled hot path, {time.strftime('%Y-%m-%d %H:%M:%S')}; {load_average()}")
@@ -192,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
             print()
             block_sizes(model, X, [int(rows) for rows in args.blocks.split(",")], args.repeats)
     print()
-    startup(args.startup_runs)
+    startup(args.startup_runs, [*args.startup_of, ROOT])
 
 
 if __name__ == "__main__":

@@ -33,9 +33,11 @@ from numba import njit
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 # Rows copied into the cache-resident buffer and walked by every tree before the next
-# block.  First measurements of prototypes (bundled model, 50,000 lines, 2 busy cores):
-# 16 to 256 rows within the noise of each other, 2,048 up to twice as slow (the block
-# no longer fits in the 1 MB L2 cache); 64 until benchmarks/trees.py sweeps it.
+# block.  benchmarks/trees.py --blocks (bundled model, 200,148 lines of lines.jsonl.gz, both
+# passes, CPU us per line; two runs on 2 busy cores, load 5 to 7): 16 rows 12.3 / 11.8,
+# 32 10.8 / 12.4, 64 10.9 / 11.3, 128 10.6 / 11.3, 256 12.2 / 12.6, 1024 14.6 / 14.7.  64 and
+# 128 tie; at 64 the block (171 columns x 64 rows x 8 bytes = 88 kB) stays well inside the
+# 1 MB L2 cache, and a short page wastes less of it.
 BLOCK_ROWS = 64
 
 
