@@ -174,28 +174,43 @@ def _sum_of_trees(X, more_columns, feature, threshold, children, missing_left, i
     block = np.empty((X.shape[1] + more_columns.shape[1], block_rows), dtype=np.float64)
     for start in range(0, n, block_rows):
         rows = min(block_rows, n - start)
-        _copy_block(X, more_columns, start, rows, block)
+        has_missing = _copy_block(X, more_columns, start, rows, block)
         for row in range(rows):
             out[start + row] = baseline
-        for tree in range(roots.shape[0]):
-            _add_tree(block, rows, roots[tree], feature, threshold, children, missing_left, is_leaf, value,
-                      out[start:start + rows])
+        # Two compiled copies of the walk, picked once per block: a block without NaN (all
+        # of boilerkit's features) skips the missing-value test at every node, 16 to 19% of
+        # the walk's time (40,000 lines of lines.jsonl.gz, both kernels in one process).
+        # (Passing the child function as an argument instead made numba refuse to cache.)
+        block_out = out[start:start + rows]
+        if has_missing:
+            for tree in range(roots.shape[0]):
+                _add_tree_with_missing(block, rows, roots[tree], feature, threshold, children, missing_left, is_leaf,
+                                       value, block_out)
+        else:
+            for tree in range(roots.shape[0]):
+                _add_tree_without_missing(block, rows, roots[tree], feature, threshold, children, missing_left,
+                                          is_leaf, value, block_out)
 
 
 @njit(nogil=True, inline="always")
-def _copy_block(X, more_columns, start, rows, block):
-    """Rows ``start ..`` of ``X | more_columns`` into ``block``, one row per column of it:
-    rows walked together read the same feature of neighbouring rows, often one cache line."""
+def _copy_block(X, more_columns, start, rows, block) -> bool:
+    """Rows ``start ..`` of ``X | more_columns`` into ``block``, one row per column of it
+    (rows walked together read the same feature of neighbouring rows, often one cache line);
+    returns whether any value is missing (NaN)."""
     n_first = X.shape[1]
+    has_missing = False
     for row in range(rows):
         for column in range(n_first):
-            block[column, row] = X[start + row, column]
+            x = block[column, row] = X[start + row, column]
+            has_missing |= x != x
         for column in range(more_columns.shape[1]):
-            block[n_first + column, row] = more_columns[start + row, column]
+            x = block[n_first + column, row] = more_columns[start + row, column]
+            has_missing |= x != x
+    return has_missing
 
 
 @njit(nogil=True, inline="always")
-def _child(block, row, node, feature, threshold, children, missing_left):
+def _child_with_missing(block, row, node, feature, threshold, children, missing_left):
     """The node after ``node`` for ``row``, as scikit-learn picks it (NaN <= t is false)."""
     x = block[feature[node], row]
     go_left = (x <= threshold[node]) | (np.isnan(x) & (missing_left[node] != 0))
@@ -203,24 +218,39 @@ def _child(block, row, node, feature, threshold, children, missing_left):
 
 
 @njit(nogil=True, inline="always")
-def _add_tree(block, rows, root, feature, threshold, children, missing_left, is_leaf, value, out):
-    """Add one tree's leaf values to ``out`` (the block's rows), four rows at a time."""
-    row = 0
-    while row + 4 <= rows:
-        a = b = c = d = root
-        while not (is_leaf[a] & is_leaf[b] & is_leaf[c] & is_leaf[d]):
-            a = _child(block, row, a, feature, threshold, children, missing_left)
-            b = _child(block, row + 1, b, feature, threshold, children, missing_left)
-            c = _child(block, row + 2, c, feature, threshold, children, missing_left)
-            d = _child(block, row + 3, d, feature, threshold, children, missing_left)
-        out[row] += value[a]
-        out[row + 1] += value[b]
-        out[row + 2] += value[c]
-        out[row + 3] += value[d]
-        row += 4
-    while row < rows:
-        node = root
-        while not is_leaf[node]:
-            node = _child(block, row, node, feature, threshold, children, missing_left)
-        out[row] += value[node]
-        row += 1
+def _child_without_missing(block, row, node, feature, threshold, children, missing_left):
+    """:func:`_child_with_missing` for a row known to hold no NaN."""
+    return children[node, np.intp(block[feature[node], row] > threshold[node])]
+
+
+def _tree_walk(child):
+    """A compiled function that adds one tree's leaf values to ``out`` (the block's rows),
+    four rows at a time, each step to the node ``child`` picks."""
+
+    @njit(nogil=True, inline="always")
+    def add_tree(block, rows, root, feature, threshold, children, missing_left, is_leaf, value, out):
+        row = 0
+        while row + 4 <= rows:
+            a = b = c = d = root
+            while not (is_leaf[a] & is_leaf[b] & is_leaf[c] & is_leaf[d]):
+                a = child(block, row, a, feature, threshold, children, missing_left)
+                b = child(block, row + 1, b, feature, threshold, children, missing_left)
+                c = child(block, row + 2, c, feature, threshold, children, missing_left)
+                d = child(block, row + 3, d, feature, threshold, children, missing_left)
+            out[row] += value[a]
+            out[row + 1] += value[b]
+            out[row + 2] += value[c]
+            out[row + 3] += value[d]
+            row += 4
+        while row < rows:
+            node = root
+            while not is_leaf[node]:
+                node = child(block, row, node, feature, threshold, children, missing_left)
+            out[row] += value[node]
+            row += 1
+
+    return add_tree
+
+
+_add_tree_with_missing = _tree_walk(_child_with_missing)
+_add_tree_without_missing = _tree_walk(_child_without_missing)

@@ -75,6 +75,16 @@ def test_missing_and_infinite_values(stacker_and_rows, share):
     assert_same_predictions(stacker.first_, X)
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+def test_one_odd_value_among_plain_rows(stacker_and_rows, value):
+    """Blocks of rows without NaN take a walk that skips the missing-value test: one NaN (or
+    infinity) in one row of one block, the blocks before and after it plain."""
+    stacker, X = stacker_and_rows
+    X = X[:1000].copy()
+    X[500, :] = value
+    assert_same_predictions(stacker.first_, X)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_values_at_and_next_to_every_threshold(bundled_model, dtype):
     """Rows whose values sit on the thresholds and one step of ``dtype`` either side: where
