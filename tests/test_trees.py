@@ -102,9 +102,9 @@ def test_values_at_and_next_to_every_threshold(bundled_model, dtype):
     assert_same_predictions(estimator, np.concatenate(rows))
 
 
-@pytest.mark.parametrize("rows", [0, 1, 3, 4, 5, 63, 64, 65, 1000])
+@pytest.mark.parametrize("rows", [0, 1, 7, 8, 9, 63, 64, 65, 1000])
 def test_any_number_of_rows(stacker_and_rows, rows):
-    """Block sizes and the four rows walked together: every remainder."""
+    """Blocks (BLOCK_ROWS) and rows walked together (ROWS_TOGETHER): every remainder."""
     stacker, X = stacker_and_rows
     if rows == 0:  # scikit-learn refuses an empty array; the compiled trees give no rows
         assert compiled_trees(stacker.first_).predict_proba(X[:0]).shape == (0, 2)
