@@ -35,11 +35,12 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 # Rows copied into the cache-resident buffer and walked by every tree before the next
 # block.  benchmarks/trees.py --blocks (bundled model, 200,148 lines of lines.jsonl.gz, both
-# passes, CPU us per line; three runs on 2 busy cores, load 5 to 7; the last one is in
-# benchmarks/results/trees.txt): 16 rows 12.3 / 11.8 / 11.2, 32 10.8 / 12.4 / 11.0, 64 10.9 /
-# 11.3 / 11.4, 128 10.6 / 11.3 / 11.8, 256 12.2 / 12.6 / 12.0, 1024 14.6 / 14.7 / 14.1.  16 to
-# 128 are within the noise of each other, larger blocks slower (out of the L2 cache); at 64
-# the block (171 columns x 64 rows x 8 bytes = 88 kB) stays well inside the 1 MB L2 cache.
+# passes, CPU us per line, 2 busy cores, load 5 to 7): three runs walking 4 rows together,
+# 16 rows 12.3 / 11.8 / 11.2, 32 10.8 / 12.4 / 11.0, 64 10.9 / 11.3 / 11.4, 128 10.6 / 11.3 /
+# 11.8, 256 12.2 / 12.6 / 12.0, 1024 14.6 / 14.7 / 14.1; with 8 rows together and the
+# missing-value test skipped (benchmarks/results/trees.txt) 6.8, 8.1, 7.2, 7.2, 7.7, 9.8.
+# 16 to 128 are within the noise of each other, larger blocks slower; at 64 the block (171
+# columns x 64 rows x 8 bytes = 88 kB) stays well inside the 1 MB L2 cache.
 BLOCK_ROWS = 64
 # Rows walked through a tree together (spelt out as a to h in _tree_walk): independent walks
 # the CPU overlaps.  First pass / second pass, us per line, best of 6, three runs on 40,000
