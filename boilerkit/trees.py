@@ -2,9 +2,8 @@
 
 scikit-learn predicts one tree at a time over all the rows it is given (boilerkit gives it
 5,000, 3 to 7 MB as float64: more than the 1 MB L2 cache holds), one row at a time: each
-node visit waits on the last,
-since the next node depends on the comparison just made, and the CPU's guesses of where a
-row goes are often wrong.  Here the same trees are flattened into arrays and walked by a
+node visit waits on the last, since the next node depends on the comparison just made, and
+the CPU's guesses of where a row goes are often wrong.  Here the same trees are flattened into arrays and walked by a
 compiled kernel that
 
 * takes the rows a block at a time (:data:`BLOCK_ROWS`), copied into a small float64
@@ -148,18 +147,21 @@ def _check_type(estimator) -> None:
 
 
 # Compiled trees of each estimator, built once and dropped with it: kept out of the
-# estimator so that pickles and .skops files never hold them.
+# estimator so that pickles and .skops files never hold them.  Each entry remembers the
+# estimator's list of trees it was built from, and its length: fitting the estimator again
+# makes a new list, and warm_start adds to it, either of which makes the entry stale.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def compiled_trees(estimator) -> CompiledTrees:
-    """The :class:`CompiledTrees` of a fitted estimator, built on first use (checked then:
-    :func:`check_compilable`)."""
+    """The :class:`CompiledTrees` of a fitted estimator, built on first use and again after
+    the estimator is fitted again (checked then: :func:`check_compilable`)."""
     _check_type(estimator)  # before hashing it: only the trees' estimator is known to be hashable
-    trees = _COMPILED.get(estimator)
-    if trees is None:
-        trees = _COMPILED[estimator] = CompiledTrees.from_estimator(estimator)
-    return trees
+    predictors = getattr(estimator, "_predictors", None)
+    entry = _COMPILED.get(estimator)
+    if entry is None or entry[0] is not predictors or entry[1] != len(predictors):
+        entry = _COMPILED[estimator] = (predictors, len(predictors or ()), CompiledTrees.from_estimator(estimator))
+    return entry[2]
 
 
 def compiled_trees_or_none(estimator) -> CompiledTrees | None:

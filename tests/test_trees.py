@@ -141,6 +141,15 @@ def test_a_single_leaf_among_other_trees():
     assert_same_predictions(estimator, X)
 
 
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_an_estimator_fitted_again_gets_its_new_trees(warm_start):
+    X, y = random_data()
+    estimator = HistGradientBoostingClassifier(max_iter=5, warm_start=warm_start).fit(X, y)
+    assert_same_predictions(estimator, X)
+    estimator.set_params(max_iter=10).fit(X, 1 - y if not warm_start else y)
+    assert_same_predictions(estimator, X)
+
+
 def test_class_labels_other_than_0_and_1():
     X, y = random_data()
     estimator = HistGradientBoostingClassifier(max_iter=10).fit(X, np.where(y == 1, "content", "clutter"))
