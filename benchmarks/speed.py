@@ -54,7 +54,7 @@ from boilerkit.apply import BATCH_LINES, PREDICT_THREADS, LabelledDocument, appl
 from boilerkit.features import as_rows
 from boilerkit.io import documents_of_files
 from boilerkit.model import default_model_path, load_model, save_model, train
-from boilerkit.stacking import predict_proba_in_chunks
+from boilerkit.stacking import pass_proba
 
 ROOT = Path(__file__).resolve().parents[1]
 LINES_FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz")
@@ -192,12 +192,11 @@ def breakdown(model, path: Path, max_lines: int, out_path: Path) -> dict[str, fl
             stages["features"] += time.process_time() - clock
             clock = time.process_time()
             with threadpool_limits(PREDICT_THREADS, user_api="openmp"):  # as apply does
-                if hasattr(classifier, "first_pass_proba"):
+                if hasattr(classifier, "first_pass_proba"):  # each pass as SequenceStacker.predict_proba runs it
                     p1 = classifier.first_pass_proba(X)
                     stages["first pass"] += time.process_time() - clock
                     clock = time.process_time()
-                    Z = classifier.second_pass_input(X, p1)
-                    scores = predict_proba_in_chunks(classifier.second_, Z)[:, 1]
+                    scores = pass_proba(classifier.second_, X, classifier.neighbourhood_columns(X, p1))[:, 1]
                 else:
                     scores = classifier.predict_proba(X)[:, 1]
             stages["second pass"] += time.process_time() - clock

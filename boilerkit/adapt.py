@@ -32,16 +32,9 @@ from sklearn.base import clone
 
 from .io import InputError
 from .model import BoilerplateModel, ModelError, load_model, load_training_data, model_card, sha256_of, training_arrays
+from .training_defaults import DEFAULT_WEIGHT
 
 log = logging.getLogger(__name__)
-
-DEFAULT_WEIGHT = 10.0
-"""Sample weight of the lines of the user's pages (base data: 1).  From
-``benchmarks/site_adaptation.py`` (CleanPortalEval sites, 3 corrected pages, 150 base
-pages): with the one-pass model 10 copies of the pages beat 1 copy (mean character F1 0.980
-against 0.968, base 0.963; 30 copies 0.980); with the two-pass model copies leak (see
-above) and 10 did no better than 1.  Weight 10 itself on the two-pass model is still to be
-measured: the runs did not fit in the time of the shared machine."""
 
 
 def base_training_files(card: dict, data_dir: str | os.PathLike) -> list[Path]:

@@ -42,6 +42,7 @@ from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .layout import logical_labels, logical_means, logical_rows, physical_probabilities
 from .stacking import SequenceStacker
+from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_ITER
 from .io import expand_paths, iter_labelled, split_lines
 from .sites import site_groups
 
@@ -173,10 +174,6 @@ def boosted_trees(max_iter: int, seed: int) -> HistGradientBoostingClassifier:
     )
 
 
-# Boosting rounds of the first pass (its probabilities only feed the second pass, which
-# corrects them, so it needs fewer) and of the second pass.
-FIRST_PASS_ITER = 120
-SECOND_PASS_ITER = 200
 # Grouped folds for the out-of-fold first-pass probabilities the second pass learns from.
 # With 2, those probabilities come from first passes trained on half the pages, noisier
 # than the final first pass's on new pages, and the second pass learns to lean more on the

@@ -21,11 +21,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
+from .compiled import use_compiled
 from .features import DocumentIndex, is_distinct
 
 # Half-widths (in lines) of the windows over first-pass probabilities.
 PROBABILITY_WINDOWS = (1, 2, 3, 5, 10, 25)
 PROBABILITY_OFFSETS = (-3, -2, -1, 1, 2, 3)
+# Half-widths of the windows whose largest first-pass probability is a column.
+MAX_WINDOWS = (1, 3)
 # One-sided windows: where content starts or stops, the two sides disagree.
 SIDE_WINDOWS = (5, 15)
 # A line the first pass finds likely content; distances to such lines are features.
@@ -41,7 +44,7 @@ NEIGHBOURHOOD_NAMES = (
     ["p1"]
     + [f"p1_{'prev' if o < 0 else 'next'}{abs(o)}" for o in PROBABILITY_OFFSETS]
     + [f"p1_window{w}" for w in PROBABILITY_WINDOWS]
-    + [f"p1_max_window{w}" for w in (1, 3)]
+    + [f"p1_max_window{w}" for w in MAX_WINDOWS]
     + ["p1_doc_mean", "p1_doc_max", "lines_since_likely", "lines_until_likely", "p1_before_mean", "p1_after_mean"]
     + [f"p1_{side}_window{w}" for side in ("prev", "next") for w in SIDE_WINDOWS]
     + ["in_main_block", "lines_from_main_block", "main_block_share"]
@@ -58,6 +61,19 @@ def predict_proba_in_chunks(estimator, X, rows: int = PREDICT_CHUNK_ROWS) -> np.
     if len(X) <= rows:
         return estimator.predict_proba(X)
     return np.concatenate([estimator.predict_proba(X[start : start + rows]) for start in range(0, len(X), rows)])
+
+
+def pass_proba(estimator, X, more_columns: np.ndarray | None = None, compiled: bool | None = None) -> np.ndarray:
+    """``estimator.predict_proba`` of ``X`` with ``more_columns`` (if any) appended: by its
+    compiled trees (:mod:`boilerkit.trees`) when :func:`~boilerkit.compiled.use_compiled`
+    and the estimator has trees it can compile, else by the estimator itself."""
+    if use_compiled(compiled):
+        from .trees import compiled_trees_or_none
+
+        trees = compiled_trees_or_none(estimator)
+        if trees is not None:
+            return trees.predict_proba(X, more_columns)
+    return predict_proba_in_chunks(estimator, X if more_columns is None else np.hstack([X, more_columns]))
 
 
 def documents_from_positions(positions: np.ndarray) -> np.ndarray:
@@ -159,7 +175,7 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | No
         [p1]
         + [index.shifted(p1, offset) for offset in PROBABILITY_OFFSETS]
         + [index.window_mean(p1, w, w) for w in PROBABILITY_WINDOWS]
-        + [window_max(index, p1, w) for w in (1, 3)]
+        + [window_max(index, p1, w) for w in MAX_WINDOWS]
         + [
             index.doc_sum(p1) / np.maximum(index.doc_sum(ones), 1),
             index.doc_max(p1),
@@ -254,25 +270,44 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.classes_ = self.second_.classes_
         return self
 
-    def first_pass_proba(self, X) -> np.ndarray:
+    def first_pass_proba(self, X, compiled: bool | None = None) -> np.ndarray:
+        """The first pass's content probability of each row (``compiled``: see :meth:`predict_proba`)."""
         check_is_fitted(self, "second_")
-        return predict_proba_in_chunks(self.first_, X)[:, 1]
+        return pass_proba(self.first_, X, compiled=compiled)[:, 1]
 
-    def second_pass_input(self, X, p1, index: DocumentIndex | None = None) -> np.ndarray:
-        """``X`` and the neighbourhood columns this model was trained with (``index``: the
-        documents of ``X``, if the caller has them already)."""
+    def neighbourhood_columns(self, X, p1, index: DocumentIndex | None = None,
+                              compiled: bool | None = None) -> np.ndarray:
+        """The neighbourhood columns this model was trained with (``index``: the documents of
+        ``X``, if the caller has them already; ``compiled``: see :meth:`predict_proba`)."""
         lengths = None if self.length_column is None else X[:, self.length_column]
         repeats = None if self.repeat_column is None else X[:, self.repeat_column]
-        columns = neighbourhood(self._index(X) if index is None else index, p1, lengths, repeats)
+        index = self._index(X) if index is None else index
+        if use_compiled(compiled):
+            from .compiled_neighbourhood import neighbourhood as compiled_neighbourhood
+
+            columns = compiled_neighbourhood(index.doc, p1, lengths, repeats)
+        else:
+            columns = neighbourhood(index, p1, lengths, repeats)
         # Models saved before a column was added hold no names: they use the first columns.
         names = getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)
         if len(names) < len(NEIGHBOURHOOD_NAMES):
             columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in names]]
-        return np.hstack([X, columns])
+        return columns
 
-    def predict_proba(self, X):
+    def second_pass_input(self, X, p1, index: DocumentIndex | None = None, compiled: bool | None = None) -> np.ndarray:
+        """``X`` and the neighbourhood columns this model was trained with."""
+        return np.hstack([X, self.neighbourhood_columns(X, p1, index, compiled)])
+
+    def predict_proba(self, X, compiled: bool | None = None):
+        """Class probabilities of each row.  ``compiled``: True runs the compiled kernels
+        (numba), False scikit-learn and numpy (the reference); None (default) the compiled
+        ones unless the environment variable ``BOILERKIT_COMPILED`` is 0.  Both give the same
+        probabilities (``tests/test_trees.py``)."""
         X = np.asarray(X)
-        return predict_proba_in_chunks(self.second_, self.second_pass_input(X, self.first_pass_proba(X)))
+        compiled = use_compiled(compiled)
+        p1 = self.first_pass_proba(X, compiled)
+        # no joined copy of X and the columns on the compiled path: the trees read both
+        return pass_proba(self.second_, X, self.neighbourhood_columns(X, p1, compiled=compiled), compiled)
 
-    def predict(self, X):
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+    def predict(self, X, compiled: bool | None = None):
+        return self.classes_[(self.predict_proba(X, compiled)[:, 1] >= 0.5).astype(int)]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -10,7 +13,7 @@ from typer.testing import CliRunner
 from boilerkit.cli import app
 from boilerkit.io import split_lines
 
-from .conftest import EXAMPLES, SAMPLE
+from .conftest import EXAMPLES, ROOT, SAMPLE
 
 runner = CliRunner()
 NEWS = EXAMPLES / "news-dump.txt"
@@ -157,3 +160,29 @@ def test_bundled_model_keeps_the_article_and_drops_the_headlines():
     headlines = [line for line in lines if line.endswith(" -")]
     assert all(line in kept for line in article)
     assert not any(line in kept for line in headlines)
+
+
+# What `boilerkit --help` must not load: each takes from 0.2 to 2 s to import (rich: its
+# markdown and syntax modules, for typer's rich help).
+HEAVY_MODULES = ("sklearn", "numba", "scipy", "skops", "joblib", "boilerkit.model", "rich")
+
+LOADED_BY = """
+import sys
+from typer.testing import CliRunner
+import boilerkit.cli
+for arguments in {arguments!r}:
+    result = CliRunner().invoke(boilerkit.cli.app, arguments)
+    assert result.exit_code == 0, result.output
+print(" ".join(name for name in {heavy!r} if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("arguments", [[], [["--version"]], [["--help"]], [["apply", "--help"]], [["train", "--help"]]],
+                         ids=["import", "--version", "--help", "apply --help", "train --help"])
+def test_the_command_line_starts_without_the_heavy_libraries(arguments):
+    """A fresh interpreter, so that what the other tests imported does not count."""
+    code = LOADED_BY.format(arguments=arguments, heavy=HEAVY_MODULES)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []

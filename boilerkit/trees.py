@@ -1,0 +1,268 @@
+"""Compiled tree ensembles: a fitted binary ``HistGradientBoostingClassifier`` walked by numba.
+
+scikit-learn predicts one tree at a time over all the rows it is given (boilerkit gives it
+5,000, 3 to 7 MB as float64: more than the 1 MB L2 cache holds), one row at a time: each
+node visit waits on the last, since the next node depends on the comparison just made, and
+the CPU's guesses of where a row goes are often wrong.  Here the same trees are flattened into arrays and walked by a
+compiled kernel that
+
+* takes the rows a block at a time (:data:`BLOCK_ROWS`), copied into a small float64
+  buffer that stays in the CPU cache while every tree walks it;
+* walks eight rows of the block through a tree together (:data:`ROWS_TOGETHER`), choosing
+  children without branches, so the CPU works on eight independent walks at once instead
+  of waiting on one.
+
+Every decision is the one scikit-learn makes: scikit-learn converts ``X`` to float64
+(``X_DTYPE``) and sends a row left when ``x <= threshold``, or, for a missing value (NaN),
+the way the split learned (``missing_go_to_left``) -- see ``_predictor.pyx`` in
+``sklearn/ensemble/_hist_gradient_boosting``.  float32 rows are widened to float64 exactly,
+the trees' values are added in scikit-learn's order starting from the same baseline, and
+the probabilities come from the estimator's own loss: they are bit-identical.
+
+The flat arrays are built from the fitted estimator when first needed and kept beside it
+(:func:`compiled_trees`), never in the estimator, so saved models do not change.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+# Rows copied into the cache-resident buffer and walked by every tree before the next
+# block.  benchmarks/trees.py --blocks (bundled model, 200,148 lines of lines.jsonl.gz, both
+# passes, CPU us per line, 2 busy cores, load 5 to 7): three runs walking 4 rows together,
+# 16 rows 12.3 / 11.8 / 11.2, 32 10.8 / 12.4 / 11.0, 64 10.9 / 11.3 / 11.4, 128 10.6 / 11.3 /
+# 11.8, 256 12.2 / 12.6 / 12.0, 1024 14.6 / 14.7 / 14.1; with 8 rows together and the
+# missing-value test skipped (benchmarks/results/trees.txt) 6.8, 8.1, 7.2, 7.2, 7.7, 9.8.
+# 16 to 128 are within the noise of each other, larger blocks slower; at 64 the block (171
+# columns x 64 rows x 8 bytes = 88 kB) stays well inside the 1 MB L2 cache.
+BLOCK_ROWS = 64
+# Rows walked through a tree together (spelt out as a to h in _tree_walk): independent walks
+# the CPU overlaps.  First pass / second pass, us per line, best of 6, three runs on 40,000
+# lines (load 5): 2 rows 4.96 / 6.41, 4.89 / 6.24, 5.11 / 6.31; 4 rows 3.42 / 4.96,
+# 3.48 / 4.44, 3.53 / 4.78; 8 rows 3.04 / 3.69, 2.93 / 3.78, 3.16 / 3.92.
+ROWS_TOGETHER = 8
+
+
+class NotCompilable(ValueError):
+    """An estimator whose trees this module cannot walk (multiclass, categorical splits...)."""
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledTrees:
+    """The trees of a fitted binary ``HistGradientBoostingClassifier`` as flat arrays.
+
+    All trees' nodes are concatenated; child indices point into the whole array.  A leaf's
+    children are the leaf itself (and its feature 0), so a row that reached its leaf stays
+    there while the other rows walked with it go on.
+    """
+
+    feature: np.ndarray  # int32: column compared at each node
+    threshold: np.ndarray  # float64: go left when x <= threshold
+    # int32, (n_nodes, 2): left and right child, picked by an index rather than an if, which
+    # numba compiles to a branch the CPU mispredicts (the kernel took 3 times as long)
+    children: np.ndarray
+    missing_left: np.ndarray  # uint8: where a NaN goes
+    is_leaf: np.ndarray  # uint8
+    value: np.ndarray  # float64: a leaf's contribution to the raw score
+    roots: np.ndarray  # int32: each tree's first node, in scikit-learn's order
+    baseline: float  # the raw score before any tree
+    n_features: int
+    loss: object  # the estimator's own loss: raw scores -> probabilities, as it computes them
+
+    @classmethod
+    def from_estimator(cls, estimator) -> CompiledTrees:
+        check_compilable(estimator)
+        trees = [predictor.nodes for iteration in estimator._predictors for predictor in iteration]
+        sizes = np.array([len(nodes) for nodes in trees], dtype=np.int64)
+        roots = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int32)
+        nodes = np.concatenate(trees)
+        offset = np.repeat(roots, sizes)
+        leaf = nodes["is_leaf"].astype(bool)
+        here = np.arange(len(nodes), dtype=np.int64)
+        return cls(
+            feature=np.where(leaf, 0, nodes["feature_idx"]).astype(np.int32),
+            threshold=nodes["num_threshold"].astype(np.float64),
+            children=np.column_stack([np.where(leaf, here, nodes["left"] + offset),
+                                      np.where(leaf, here, nodes["right"] + offset)]).astype(np.int32),
+            missing_left=nodes["missing_go_to_left"].astype(np.uint8),
+            is_leaf=leaf.astype(np.uint8),
+            value=nodes["value"].astype(np.float64),
+            roots=roots,
+            baseline=float(estimator._baseline_prediction[0, 0]),
+            n_features=int(estimator.n_features_in_),
+            loss=estimator._loss,
+        )
+
+    def raw_predict(self, X: np.ndarray, more_columns: np.ndarray | None = None) -> np.ndarray:
+        """The raw score (log-odds of class 1) of every row of ``X``, or of ``X`` with
+        ``more_columns`` appended (without building the joined array)."""
+        X = _as_2d_float(X)
+        more_columns = np.zeros((len(X), 0)) if more_columns is None else _as_2d_float(more_columns)
+        if len(more_columns) != len(X):
+            raise ValueError(f"X has {len(X)} rows but more_columns {len(more_columns)}")
+        n_features = X.shape[1] + more_columns.shape[1]
+        if n_features != self.n_features:
+            raise ValueError(f"X has {n_features} features, but the trees expect {self.n_features}")
+        out = np.empty(len(X), dtype=np.float64)
+        _sum_of_trees(X, more_columns, self.feature, self.threshold, self.children, self.missing_left,
+                      self.is_leaf, self.value, self.roots, self.baseline, BLOCK_ROWS, out)
+        return out
+
+    def predict_proba(self, X: np.ndarray, more_columns: np.ndarray | None = None) -> np.ndarray:
+        """``estimator.predict_proba`` of ``X`` (with ``more_columns`` appended)."""
+        return self.loss.predict_proba(self.raw_predict(X, more_columns))
+
+
+def _as_2d_float(X) -> np.ndarray:
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"expected a 2-D array, got {X.ndim} dimension(s)")
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)  # as scikit-learn's validation does
+    return X
+
+
+def check_compilable(estimator) -> None:
+    """Raise :class:`NotCompilable` unless ``estimator`` is a fitted binary
+    ``HistGradientBoostingClassifier`` with numerical splits only."""
+    _check_type(estimator)
+    if not hasattr(estimator, "_predictors"):
+        raise NotCompilable("the estimator is not fitted")
+    if estimator.n_trees_per_iteration_ != 1:
+        raise NotCompilable("only binary classifiers (one tree per iteration) are compiled")
+    if getattr(estimator, "is_categorical_", None) is not None or any(
+        predictor.nodes["is_categorical"].any() for iteration in estimator._predictors for predictor in iteration
+    ):
+        raise NotCompilable("categorical splits are not compiled")
+
+
+def _check_type(estimator) -> None:
+    if not isinstance(estimator, HistGradientBoostingClassifier):
+        raise NotCompilable(f"not a HistGradientBoostingClassifier: {type(estimator).__name__}")
+
+
+# Compiled trees of each estimator, built once and dropped with it: kept out of the
+# estimator so that pickles and .skops files never hold them.  Each entry remembers the
+# estimator's list of trees it was built from, and its length: fitting the estimator again
+# makes a new list, and warm_start adds to it, either of which makes the entry stale.
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def compiled_trees(estimator) -> CompiledTrees:
+    """The :class:`CompiledTrees` of a fitted estimator, built on first use and again after
+    the estimator is fitted again (checked then: :func:`check_compilable`)."""
+    _check_type(estimator)  # before hashing it: only the trees' estimator is known to be hashable
+    predictors = getattr(estimator, "_predictors", None)
+    entry = _COMPILED.get(estimator)
+    if entry is None or entry[0] is not predictors or entry[1] != len(predictors):
+        entry = _COMPILED[estimator] = (predictors, len(predictors or ()), CompiledTrees.from_estimator(estimator))
+    return entry[2]
+
+
+def compiled_trees_or_none(estimator) -> CompiledTrees | None:
+    """:func:`compiled_trees`, or None for an estimator that has no trees to compile."""
+    try:
+        return compiled_trees(estimator)
+    except NotCompilable:
+        return None
+
+
+# ------------------------------------------------------------------------------ kernels
+
+
+@njit(cache=True, nogil=True)
+def _sum_of_trees(X, more_columns, feature, threshold, children, missing_left, is_leaf, value, roots, baseline,
+                  block_rows, out):
+    """``out[i]``: baseline plus every tree's leaf value for row ``i`` of ``X | more_columns``."""
+    n = X.shape[0]
+    block = np.empty((X.shape[1] + more_columns.shape[1], block_rows), dtype=np.float64)
+    for start in range(0, n, block_rows):
+        rows = min(block_rows, n - start)
+        has_missing = _copy_block(X, more_columns, start, rows, block)
+        for row in range(rows):
+            out[start + row] = baseline
+        # Two compiled copies of the walk, picked once per block: a block without NaN (all
+        # of boilerkit's features) skips the missing-value test at every node, 16 to 19% of
+        # the walk's time (40,000 lines of lines.jsonl.gz, both kernels in one process).
+        # (Passing the child function as an argument instead made numba refuse to cache.)
+        block_out = out[start:start + rows]
+        if has_missing:
+            for tree in range(roots.shape[0]):
+                _add_tree_with_missing(block, rows, roots[tree], feature, threshold, children, missing_left, is_leaf,
+                                       value, block_out)
+        else:
+            for tree in range(roots.shape[0]):
+                _add_tree_without_missing(block, rows, roots[tree], feature, threshold, children, missing_left,
+                                          is_leaf, value, block_out)
+
+
+@njit(nogil=True, inline="always")
+def _copy_block(X, more_columns, start, rows, block) -> bool:
+    """Rows ``start ..`` of ``X | more_columns`` into ``block``, one row per column of it
+    (rows walked together read the same feature of neighbouring rows, often one cache line);
+    returns whether any value is missing (NaN)."""
+    n_first = X.shape[1]
+    has_missing = False
+    for row in range(rows):
+        for column in range(n_first):
+            x = block[column, row] = X[start + row, column]
+            has_missing |= x != x
+        for column in range(more_columns.shape[1]):
+            x = block[n_first + column, row] = more_columns[start + row, column]
+            has_missing |= x != x
+    return has_missing
+
+
+@njit(nogil=True, inline="always")
+def _child_with_missing(block, row, node, feature, threshold, children, missing_left):
+    """The node after ``node`` for ``row``, as scikit-learn picks it (NaN <= t is false)."""
+    x = block[feature[node], row]
+    go_left = (x <= threshold[node]) | (np.isnan(x) & (missing_left[node] != 0))
+    return children[node, np.intp(not go_left)]
+
+
+@njit(nogil=True, inline="always")
+def _child_without_missing(block, row, node, feature, threshold, children, missing_left):
+    """:func:`_child_with_missing` for a row known to hold no NaN."""
+    return children[node, np.intp(block[feature[node], row] > threshold[node])]
+
+
+def _tree_walk(child):
+    """A compiled function that adds one tree's leaf values to ``out`` (the block's rows),
+    :data:`ROWS_TOGETHER` rows at a time, each step to the node ``child`` picks."""
+
+    @njit(nogil=True, inline="always")
+    def add_tree(block, rows, root, feature, threshold, children, missing_left, is_leaf, value, out):
+        row = 0
+        while row + ROWS_TOGETHER <= rows:
+            a = b = c = d = e = f = g = h = root
+            while not (is_leaf[a] & is_leaf[b] & is_leaf[c] & is_leaf[d] & is_leaf[e] & is_leaf[f] & is_leaf[g]
+                       & is_leaf[h]):
+                a = child(block, row, a, feature, threshold, children, missing_left)
+                b = child(block, row + 1, b, feature, threshold, children, missing_left)
+                c = child(block, row + 2, c, feature, threshold, children, missing_left)
+                d = child(block, row + 3, d, feature, threshold, children, missing_left)
+                e = child(block, row + 4, e, feature, threshold, children, missing_left)
+                f = child(block, row + 5, f, feature, threshold, children, missing_left)
+                g = child(block, row + 6, g, feature, threshold, children, missing_left)
+                h = child(block, row + 7, h, feature, threshold, children, missing_left)
+            for offset, leaf in enumerate((a, b, c, d, e, f, g, h)):
+                out[row + offset] += value[leaf]
+            row += ROWS_TOGETHER
+        while row < rows:
+            node = root
+            while not is_leaf[node]:
+                node = child(block, row, node, feature, threshold, children, missing_left)
+            out[row] += value[node]
+            row += 1
+
+    return add_tree
+
+
+_add_tree_with_missing = _tree_walk(_child_with_missing)
+_add_tree_without_missing = _tree_walk(_child_without_missing)
