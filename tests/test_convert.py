@@ -9,6 +9,7 @@ import time
 import pytest
 
 from boilerkit import convert as convert_module
+from boilerkit.align import align_labels
 from boilerkit.convert import (
     CONVERTERS,
     ConversionTimeout,
@@ -52,6 +53,16 @@ def test_every_converter_gives_the_article_text(name):
     for word in ("Mill Street", "eighteen", "Maria Lopez", "café"):
         assert word in text
     assert "window.analytics" not in text  # scripts are not text
+
+
+@pytest.mark.parametrize("name", each(CONVERTERS))
+def test_every_converters_dump_of_the_example_is_labelled_from_its_gold(name):
+    lines = convert(PAGE, name)
+    alignment = align_labels(lines, GOLD)
+    assert alignment.gold_coverage == 1.0
+    labelled = dict(zip(lines, alignment.labels.tolist()))
+    assert {labelled[line] for line in lines if "Sport" in line} == {0}
+    assert {labelled[line] for line in lines if "Mill Street" in line or "Saturday market" in line} == {1}
 
 
 @pytest.mark.parametrize("name", each(SHARED_CONVENTION))
