@@ -24,7 +24,8 @@ from .apply import apply as apply_model
 from .evaluate import Evaluation, Scores, evaluate as evaluate_model
 from .io import InputError
 from .adapt import DEFAULT_WEIGHT, train_on_base
-from .label import MIN_GOLD_COVERAGE, label as label_dumps
+from .convert import CONVERTERS, ConverterError
+from .label import MIN_GOLD_COVERAGE, LabelSummary, label as label_dumps
 from .model import SECOND_PASS_ITER, ModelError, load_model, save_model, train as train_model
 
 app = typer.Typer(
@@ -227,29 +228,42 @@ def train(
 
 @app.command()
 def label(
-    dump: Annotated[str, typer.Argument(help="A dump (text) with --gold, or a JSONL(.gz) file of pairs: "
-                                        'records with "lines" or "text", and "gold".')],
+    dump: Annotated[str, typer.Argument(help="A dump (text) or, with --converter, an HTML page, with --gold; "
+                                        'or a JSONL(.gz) file of pairs: records with "lines" or "text" '
+                                        '(or "html" with --converter), and "gold".')],
     gold: Annotated[
-        Optional[str], typer.Option("--gold", "-g", help="The clean text of the page of DUMP (text dump only).")
+        Optional[str], typer.Option("--gold", "-g", help="The clean text of the page of DUMP (one page only).")
+    ] = None,
+    converter: Annotated[
+        Optional[list[str]],
+        typer.Option("--converter", "-c", help="Make the dumps from HTML with this converter: "
+                     f"{', '.join(CONVERTERS)}.  Give it several times to write each page once per converter "
+                     "(needs boilerkit[convert]; lynx needs the lynx program)."),
     ] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file (- for stdout).")] = "-",
 ) -> None:
     """Label every line of dumps from their clean text: training data for `boilerkit train`.
 
     Writes LABEL<TAB>line rows for one dump, or the pair records with "labels" and
-    "gold_coverage" added for a JSONL file.  Pairs whose gold is mostly missing from the
-    dump (probably wrong pairs) are named in warnings.
+    "gold_coverage" added for a JSONL file.  With --converter the dumps are made from HTML
+    first (records also get "lines" and "converter", and lose "html").  Pairs whose gold is
+    mostly missing from the dump (probably wrong pairs) are named in warnings.
     """
     try:
-        summary = label_dumps(dump, gold=gold, output=output)
-    except InputError as error:
+        summary = label_dumps(dump, gold=gold, output=output, converters=converter or ())
+    except (InputError, ConverterError) as error:
         fail(str(error))
+    for name, pages in summary.by_converter().items():
+        typer.echo(_label_summary_line(pages, name), err=True)
+
+
+def _label_summary_line(summary: LabelSummary, converter: Optional[str]) -> str:
     wrong = len(summary.wrong_pairs)
-    typer.echo(
-        f"labelled {len(summary.pages)} page(s), {summary.lines} lines, {summary.content_lines} content; "
+    return (
+        f"labelled {len(summary.pages)} page(s)" + (f" with {converter}" if converter else "")
+        + f", {summary.lines} lines, {summary.content_lines} content; "
         f"mean gold coverage {summary.mean_gold_coverage:.3f}"
-        + (f"; {wrong} page(s) below {MIN_GOLD_COVERAGE:.1f} (see warnings)" if wrong else ""),
-        err=True,
+        + (f"; {wrong} page(s) below {MIN_GOLD_COVERAGE:.1f} (see warnings)" if wrong else "")
     )
 
 

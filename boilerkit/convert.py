@@ -41,6 +41,8 @@ import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from .io import sniff_encoding
+
 CONVERT_TIMEOUT_SECONDS = 60.0
 """Time limit of one converter on one page: CPU seconds for the Python converters, wall-clock
 seconds for the lynx process.  The slowest converter needs a few seconds on the largest shared
@@ -64,6 +66,15 @@ _LYNX_BASE = '<base href="file:///">'
 # Without a base, lynx resolves page-relative links against the random name of the temporary
 # file it keeps standard input in, so the References list would change from run to run.  A
 # page's own <base> comes later and wins (lynx takes the last one).
+
+
+HTML_PRESCAN_BYTES = 1024
+"""Bytes searched for a ``<meta charset>``: the HTML standard's prescan length (WHATWG HTML,
+"prescan a byte stream to determine its encoding")."""
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+FALLBACK_ENCODING = "cp1252"
+"""What a page that is not UTF-8 and declares nothing usable is read as: the shared data's rule
+(``shared/data/README.md``, "html"), and what browsers assume for Western pages."""
 
 
 class ConverterError(Exception):
@@ -101,6 +112,32 @@ def lines_with_blanks(text: str) -> list[str]:
     if lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+# ---------------------------------------------------------------------------- HTML bytes
+
+
+def decode_html(data: bytes) -> str:
+    """The text of an HTML file, decoded as the shared data's pages were: by its byte order
+    mark, else as strict UTF-8, else in the charset its ``<meta>`` declares, else as cp1252.
+
+    >>> decode_html('<meta charset="iso-8859-1"><p>café</p>'.encode("latin-1"))
+    '<meta charset="iso-8859-1"><p>café</p>'
+    """
+    encoding, start = sniff_encoding(data)
+    if start:
+        return data[start:].decode(encoding, "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    declared = _META_CHARSET.search(data[:HTML_PRESCAN_BYTES])
+    for encoding in ([declared[1].decode("ascii")] if declared else []) + [FALLBACK_ENCODING]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):  # an unknown or wrong declaration
+            continue
+    return data.decode(FALLBACK_ENCODING, "replace")  # cp1252 leaves five bytes undefined
 
 
 # ----------------------------------------------------------------------------- converters
