@@ -246,8 +246,9 @@ CONVERTERS: dict[str, Callable[[str], list[str]]] = {
 
 
 @contextmanager
-def cpu_time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`ConversionTimeout` in the block after ``seconds`` of CPU time.
+def cpu_time_limit(seconds: float, error: type[Exception] = ConversionTimeout) -> Iterator[None]:
+    """Raise ``error`` in the block after ``seconds`` of CPU time (``benchmarks/peers.py``
+    limits HTML extractors with it too).
 
     CPU time, not wall-clock time, so that which pages time out does not depend on what else
     runs on the machine.  Unix, main thread only (elsewhere the block runs without a limit);
@@ -256,7 +257,7 @@ def cpu_time_limit(seconds: float) -> Iterator[None]:
     """
 
     def interrupt(signum, frame):
-        raise ConversionTimeout(f"no result after {seconds:g} CPU s")
+        raise error(f"no result after {seconds:g} CPU s")
 
     try:
         previous = signal.signal(signal.SIGPROF, interrupt)
