@@ -25,6 +25,9 @@ one empty line, none at the start or the end; trailing whitespace is stripped an
 indentation kept.  In users' dumps of these tools a blank line separates paragraphs (and a
 lynx paragraph is several wrapped lines), so the model should see them.
 
+Before any converter runs, raw control characters other than tab and line breaks are dropped
+from the HTML, as the HTML parser the shared data was made with did.
+
 The converter libraries are the optional extra ``boilerkit[convert]``; each is imported only
 when its converter runs, so boilerkit itself does not need them.  A missing library, a
 missing ``lynx`` binary, an unknown name, a crash or a timeout on a page all raise
@@ -60,13 +63,13 @@ LYNX_WIDTH = 80
 # behaviour (2 of its 950 html-text pages differ otherwise), so they are dropped here first,
 # which makes every converter's dump the same whatever libxml2 lxml was built with.
 _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_UTF8_BOM = "\ufeff"
 # lynx reads bytes; a byte order mark is the one charset signal that overrides the page's own
 # <meta charset> (the HTML here is already decoded text, encoded again as UTF-8).
-_LYNX_BASE = '<base href="file:///">'
+_UTF8_BOM = "\ufeff"
 # Without a base, lynx resolves page-relative links against the random name of the temporary
 # file it keeps standard input in, so the References list would change from run to run.  A
 # page's own <base> comes later and wins (lynx takes the last one).
+_LYNX_BASE = '<base href="file:///">'
 
 
 HTML_PRESCAN_BYTES = 1024
