@@ -40,12 +40,10 @@ import html as html_lib
 import json
 import logging
 import re
-import signal
 import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
@@ -61,6 +59,7 @@ from resiliparse.parse.html import HTMLTree
 if __package__ in (None, ""):  # run as a script: make the repository's boilerkit importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from boilerkit.align import align_labels
+from boilerkit.convert import cpu_time_limit
 from boilerkit.evaluate import Evaluation, evaluate_pages
 
 log = logging.getLogger(__name__)
@@ -247,27 +246,6 @@ class PeerTimeout(Exception):
     """A peer took more than ``PEER_TIMEOUT_SECONDS`` of CPU time on one page."""
 
 
-@contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise ``PeerTimeout`` in the block after ``seconds`` of CPU time.
-
-    CPU time, not wall-clock time, so that which pages time out does not depend on what else
-    runs on the machine.  Unix, main thread only; a signal handler runs only between Python
-    bytecodes, so a hang inside one C call (lxml, resiliparse) is not interrupted.
-    """
-
-    def _raise(signum, frame):
-        raise PeerTimeout(f"no result after {seconds:g} CPU s")
-
-    previous = signal.signal(signal.SIGPROF, _raise)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
-
-
 @dataclass(frozen=True)
 class PeerRun:
     """One peer on one page: its result (None after a failure), time taken, error message."""
@@ -283,7 +261,7 @@ def _run_one(peer: Callable, argument, timeout: float) -> PeerRun:
     # Linux reports the *process* CPU clock in whole scheduler ticks (4 ms here).
     start, cpu_start = time.perf_counter(), time.thread_time()
     try:
-        with _time_limit(timeout):
+        with cpu_time_limit(timeout, PeerTimeout):
             result = peer(argument)
         error = None
     except Exception as exc:  # any peer failure is recorded per page, never fatal

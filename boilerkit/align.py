@@ -8,7 +8,13 @@ that peers and boilerkit are scored alike.
 
 The method, in the order :func:`align_labels` applies it:
 
-1. **Normalise and tokenise** both sides (:func:`normalize`, :func:`tokenize`).
+1. **Normalise and tokenise** both sides (:func:`normalize`, :func:`tokenize`), after
+   removing what a converter adds that is not the page's text
+   (:func:`boilerkit.markup.visible_text`: Markdown link targets and image syntax, lynx's
+   ``[12]`` link numbers, Markdown escapes), so that ``[Home](/)`` or ``[12]Home`` matches the
+   gold's "Home".  The gold is read the same way, for a gold copied with Markdown or with
+   glued footnote links.  Markdown emphasis needs nothing: ``*``, ``_``, ``#`` and backticks
+   are not word characters for :data:`TOKEN_PATTERN`.
 2. **Match long lines** (>= 3 tokens) with word 3-grams.  The 3-gram matches of a line vote
    for an offset into the gold; only matches near a winning offset count, so a line is
    matched against one contiguous gold passage.  A line whose words occur several times in
@@ -36,6 +42,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .markup import visible_text
 
 # --- Thresholds.  Values are those of the data set's labelling rule (README, "How the
 # --- labels were made") where it states one; the others were tuned on that data set with
@@ -472,9 +480,9 @@ def align_labels(lines: Sequence[str], gold: str) -> Alignment:
     >>> align_labels(["Menu", "The cat sat on the mat."], "The cat sat on the mat.").labels.tolist()
     [0, 1]
     """
-    line_tokens = [tokenize(line) for line in lines]
+    line_tokens = [tokenize(visible_text(line)) for line in lines]
     n_tokens = [len(t) for t in line_tokens]
-    gold_text = _Gold(tokenize(gold))
+    gold_text = _Gold(tokenize(visible_text(gold)))
     line_coverage = np.zeros(len(lines))
     candidates: list[list[_Match]] = []
     for i, tokens in enumerate(line_tokens):

@@ -24,11 +24,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from . import __version__
+from .convert import CONVERTERS, ConverterError  # the standard library only: converters load lazily
 from .io import InputError  # the standard library only
 from .training_defaults import DEFAULT_WEIGHT, SECOND_PASS_ITER
 
 if TYPE_CHECKING:
     from .evaluate import Evaluation
+    from .label import LabelSummary
 
 app = typer.Typer(
     help="Remove boilerplate from plain-text web page dumps, line by line.",
@@ -248,31 +250,46 @@ def train(
 
 @app.command()
 def label(
-    dump: Annotated[str, typer.Argument(help="A dump (text) with --gold, or a JSONL(.gz) file of pairs: "
-                                        'records with "lines" or "text", and "gold".')],
+    dump: Annotated[str, typer.Argument(help="A dump (text) or, with --converter, an HTML page, with --gold; "
+                                        'or a JSONL(.gz) file of pairs: records with "lines" or "text" '
+                                        '(or "html" with --converter), and "gold".')],
     gold: Annotated[
-        Optional[str], typer.Option("--gold", "-g", help="The clean text of the page of DUMP (text dump only).")
+        Optional[str], typer.Option("--gold", "-g", help="The clean text of the page of DUMP (one page only).")
+    ] = None,
+    converter: Annotated[
+        Optional[list[str]],
+        typer.Option("--converter", "-c", help="Make the dumps from HTML with this converter: "
+                     f"{', '.join(CONVERTERS)}.  Give it several times to write each page once per converter "
+                     "(needs boilerkit[convert]; lynx needs the lynx program)."),
     ] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file (- for stdout).")] = "-",
 ) -> None:
     """Label every line of dumps from their clean text: training data for `boilerkit train`.
 
     Writes LABEL<TAB>line rows for one dump, or the pair records with "labels" and
-    "gold_coverage" added for a JSONL file.  Pairs whose gold is mostly missing from the
-    dump (probably wrong pairs) are named in warnings.
+    "gold_coverage" added for a JSONL file.  With --converter the dumps are made from HTML
+    first (records also get "lines" and "converter", and lose "html").  Pairs whose gold is
+    mostly missing from the dump (probably wrong pairs) are named in warnings.
     """
-    from .label import MIN_GOLD_COVERAGE, label as label_dumps
+    from .label import label as label_dumps
 
     try:
-        summary = label_dumps(dump, gold=gold, output=output)
-    except InputError as error:
+        summary = label_dumps(dump, gold=gold, output=output, converters=converter or ())
+    except (InputError, ConverterError) as error:
         fail(str(error))
+    for name, pages in summary.by_converter().items():
+        typer.echo(_label_summary_line(pages, name), err=True)
+
+
+def _label_summary_line(summary: LabelSummary, converter: Optional[str]) -> str:
+    from .label import MIN_GOLD_COVERAGE
+
     wrong = len(summary.wrong_pairs)
-    typer.echo(
-        f"labelled {len(summary.pages)} page(s), {summary.lines} lines, {summary.content_lines} content; "
+    return (
+        f"labelled {len(summary.pages)} page(s)" + (f" with {converter}" if converter else "")
+        + f", {summary.lines} lines, {summary.content_lines} content; "
         f"mean gold coverage {summary.mean_gold_coverage:.3f}"
-        + (f"; {wrong} page(s) below {MIN_GOLD_COVERAGE:.1f} (see warnings)" if wrong else ""),
-        err=True,
+        + (f"; {wrong} page(s) below {MIN_GOLD_COVERAGE:.1f} (see warnings)" if wrong else "")
     )
 
 

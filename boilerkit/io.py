@@ -188,17 +188,21 @@ def decode_file(data: bytes, path: str | os.PathLike) -> str:
     return decode(data, path)
 
 
-def read_text(path: str | os.PathLike) -> str:
-    """The whole text of a file (or of standard input for ``-``)."""
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The whole content of a (possibly gzipped) file, or of standard input for ``-``."""
     stream = _open_binary(path)
     try:
-        data = stream.read()
+        return stream.read()
     except READ_ERRORS as error:
         raise InputError(path, f"cannot read: {error}") from None
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
-    return decode_file(data, path)
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The whole text of a file (or of standard input for ``-``)."""
+    return decode_file(read_bytes(path), path)
 
 
 def _iter_text_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:

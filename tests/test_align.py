@@ -75,3 +75,40 @@ def test_align_text_of_whole_page_text_keeps_every_line_with_words():
 
 def test_align_text_of_empty_output_is_all_clutter():
     assert np.array_equal(align_text(ARTICLE, ""), np.zeros(3, dtype=np.int8))
+
+
+# --- dumps with converter markup (Markdown from html2text, link numbers from lynx)
+
+LIST_GOLD = "\n".join([ARTICLE[0], "Buses will be diverted through Mill Street", ARTICLE[1]])
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "  * [Buses will be diverted through Mill Street](https://example.org/news/2024/03/12/buses-diverted-mill-street)",
+        "  * ![Buses will be diverted through Mill Street](https://example.org/img/2024/03/12/buses-mill-street.jpg)",
+        "     * [31]Buses [32]will be diverted [33]through [34]Mill [35]Street",
+    ],
+    ids=["markdown-link", "markdown-image", "lynx-numbers"],
+)
+def test_link_targets_and_numbers_do_not_hide_a_content_line(item):
+    assert labels(["[Home](/) | [12]News", ARTICLE[0], item, ARTICLE[1]], LIST_GOLD) == [0, 1, 1, 1]
+
+
+def test_markdown_emphasis_and_escapes_tokenise_like_plain_text():
+    markdown = r"_Disclaimer:_ **bold** `code` ~~struck~~ snake\_case 1\. item \- \*"
+    assert tokenize(markdown) == tokenize("Disclaimer: bold code struck snake case 1. item")
+
+
+def test_gold_with_markdown_is_read_like_the_dump():
+    gold = "Read [the full report](https://example.org/r.pdf) before the council meets on Friday."
+    alignment = align_labels(["Home", "Read the full report before the council meets on Friday."], gold)
+    assert alignment.labels.tolist() == [0, 1] and alignment.gold_coverage == 1.0
+
+
+def test_citation_markers_of_plain_dumps_stay_words():
+    """``[1]`` after a space is a citation of the page's text, not a lynx link number."""
+    line = "Rainfall in the valley doubled between 1990 and 2001 [1]"
+    alignment = align_labels([line], "Rainfall in the valley doubled between 1990 and 2001.")
+    assert alignment.labels.tolist() == [1]
+    assert alignment.content_precision == pytest.approx(9 / 10)
