@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .markup import visible_text
+
 
 def _safe_ratio(numerator: float, denominator: float) -> float:
     """A ratio that is 0.0, not NaN, when there is nothing to divide by."""
@@ -61,12 +63,17 @@ def confusion(y_true, y_pred, weights=None) -> Counts:
 
 
 def char_weights(lines: Sequence[str]) -> np.ndarray:
-    """Number of non-whitespace characters of each line: the weight of a line in char scores.
+    """Number of visible non-whitespace characters of each line: the weight of a line in
+    char scores.
 
     Whitespace is left out so that indentation added by a converter does not count, the
-    same rule the data set's statistics use ("whitespace-stripped characters").
+    same rule the data set's statistics use ("whitespace-stripped characters"); so is what
+    a converter adds that is not text of the page (:func:`boilerkit.markup.visible_text`:
+    Markdown link targets and image sources, lynx's link numbers), or a line of html2text
+    Markdown would weigh its URLs, often more than its words.
     """
-    return np.fromiter((len("".join(line.split())) for line in lines), dtype=np.int64, count=len(lines))
+    visible = visible_text("\n".join(lines)).split("\n") if lines else []
+    return np.fromiter((len("".join(line.split())) for line in visible), dtype=np.int64, count=len(lines))
 
 
 def page_f1(counts: Counts) -> float:
