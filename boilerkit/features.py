@@ -1303,23 +1303,28 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
         return feature_matrix(batch, self.feature_names_)
 
-    def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray) -> np.ndarray:
+    def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray,
+                                groups: np.ndarray | None = None) -> np.ndarray:
         """Fit on the real rows ``X`` only and return the rows of ``X_augmented`` (``X`` plus
         synthetic lines; ``real`` marks the rows of ``X``), each line's word weights learned
-        without its own document's fold, as :meth:`fit_transform` gives them: synthetic lines
-        take no part in the statistics the features learn."""
+        without its own document's fold (or its ``groups`` fold: a site's, so that its
+        template's words do not vouch for themselves), as :meth:`fit_transform` gives them:
+        synthetic lines take no part in the statistics the features learn."""
         self._fit(X, y)
         batch = batch_of(X_augmented)
         batch.line_counts = self.line_counts_
         if self.token_weights_ is not None:
-            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool))
+            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool),
+                                                           groups)
         return feature_matrix(batch, self.feature_names_)
 
-    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray, real: np.ndarray | None = None) -> np.ndarray:
-        """Each token's weight learned without its own document's fold (and only from
-        ``real`` lines, if given)."""
+    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray, real: np.ndarray | None = None,
+                             groups: np.ndarray | None = None) -> np.ndarray:
+        """Each token's weight learned without its own document's fold, or its group's (and
+        only from ``real`` lines, if given)."""
         lines, buckets = batch.token_buckets
-        fold_of_token = batch.doc[lines] % LEXICAL_FOLDS
+        fold_of_line = batch.doc if groups is None else np.asarray(groups, dtype=np.int64)
+        fold_of_token = fold_of_line[lines] % LEXICAL_FOLDS
         is_content = y[lines] == 1
         learn_from = np.ones(len(lines), dtype=bool) if real is None else real[lines]
         scores = np.zeros(len(buckets), dtype=np.float32)

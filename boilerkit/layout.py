@@ -178,6 +178,13 @@ def logical_means(layout: Layout, values) -> np.ndarray:
     return sums / np.maximum(np.bincount(row, minlength=len(layout.rows)), 1)
 
 
+def logical_firsts(layout: Layout, values) -> np.ndarray:
+    """A per-line value (a group) for each logical row: that of its first physical line."""
+    kept = np.flatnonzero(layout.logical >= 0)
+    _, first = np.unique(layout.logical[kept], return_index=True)
+    return np.asarray(values)[kept[first]]
+
+
 def physical_probabilities(layout: Layout, p_logical: np.ndarray) -> np.ndarray:
     """Class probabilities of every physical row from those of the logical rows: a line of a
     joined paragraph takes the paragraph's, a blank line the lower content probability of the

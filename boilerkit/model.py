@@ -40,7 +40,7 @@ from . import __version__
 from .augment import with_headline_lists
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
-from .layout import logical_labels, logical_means, logical_rows, physical_probabilities
+from .layout import logical_firsts, logical_labels, logical_means, logical_rows, physical_probabilities
 from .stacking import SequenceStacker
 from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_ITER
 from .io import expand_paths, iter_labelled, split_lines
@@ -88,38 +88,50 @@ class BoilerplateModel(Pipeline):
         self.headline_lists = headline_lists
         self.random_state = random_state
 
-    def fit(self, X, y=None, **params):
+    def fit(self, X, y=None, groups=None, **params):
         """Fit on ``X`` rows and labels ``y``; with ``headline_lists`` > 0, that share of the
         pages holding an article first get a synthetic headline list (:mod:`boilerkit.augment`).
         The model learns on the dump's logical lines (:mod:`boilerkit.layout`): no blank lines,
-        wrapped paragraphs joined."""
+        wrapped paragraphs joined.
+
+        ``groups`` (one per row: the site of its page, say) are the folds of what the model
+        learns out of fold, the word weights and the first pass's probabilities: then the
+        second pass learns how far to trust them on sites they were not learned from, as on
+        new pages.  Without groups, documents are the folds.
+        """
         layout = logical_rows(X)
         X = layout.rows
         if y is not None:
             y = logical_labels(layout, y)
-        # per-line fit parameters (sample weights) follow their lines
+        # per-line fit parameters (sample weights, groups) follow their lines
         params = {key: logical_means(layout, value) if np.ndim(value) == 1 and len(value) == layout.n_physical
                   else value for key, value in params.items()}
-        if self.headline_lists and y is not None:
+        if groups is not None:
+            groups = logical_firsts(layout, groups)
+        if y is not None and (self.headline_lists or groups is not None):
             X_augmented, y_augmented, source = with_headline_lists(X, y, self.headline_lists, self.random_state)
+            real = source >= 0
             # the features' own statistics (word weights, corpus line counts) come from the real pages only
-            Xt = self.steps[0][1].fit_transform_augmented(X, y, X_augmented, y_augmented, source >= 0)
+            groups_augmented = None if groups is None else groups[np.maximum.accumulate(source)]
+            Xt = self.steps[0][1].fit_transform_augmented(X, y, X_augmented, y_augmented, real, groups_augmented)
             # per-row fit parameters (sample weights) follow their rows; inserted lines weigh 1
-            params = {key.split("__")[-1]: np.where(source >= 0, np.asarray(value)[np.maximum(source, 0)], 1.0)
+            params = {key.split("__")[-1]: np.where(real, np.asarray(value)[np.maximum(source, 0)], 1.0)
                       if np.ndim(value) == 1 and len(value) == len(y) else value
                       for key, value in params.items()}
-            self._fit_classifier_on_real_and_synthetic(Xt, y_augmented, source >= 0, params)
+            self._fit_classifier_on_real_and_synthetic(Xt, y_augmented, real, params, groups_augmented)
             return self
         return super().fit(X, y, **params)
 
-    def _fit_classifier_on_real_and_synthetic(self, Xt, y, real: np.ndarray, params: dict) -> None:
-        """Fit the classifier step, telling its stacker which rows are real (metadata routing:
-        the threshold wrapper passes ``real`` on only when asked to)."""
+    def _fit_classifier_on_real_and_synthetic(self, Xt, y, real: np.ndarray, params: dict,
+                                              groups: np.ndarray | None = None) -> None:
+        """Fit the classifier step, telling its stacker which rows are real and their groups
+        (metadata routing: the threshold wrapper passes them on only when asked to)."""
         classifier = self.steps[-1][1]
+        routed = {"real": real, **({} if groups is None else {"groups": groups})}
         with sklearn.config_context(enable_metadata_routing=True):
-            classifier.estimator.set_fit_request(real=True)
+            classifier.estimator.set_fit_request(**{key: True for key in routed})
             try:
-                classifier.fit(Xt, y, real=real, **params)
+                classifier.fit(Xt, y, **routed, **params)
             finally:
                 # The request is needed for this call only, and it refers back to its estimator:
                 # skops cannot save such a cycle, and the user's estimator is left as it was.
@@ -309,7 +321,7 @@ def cross_validated_probabilities(model, X, y, groups, folds: int, seed: int) ->
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fold, (train_index, test_index) in enumerate(splitter.split(X, y, groups), start=1):
         started = time.perf_counter()
-        fitted = sklearn.base.clone(model).fit(X[train_index], y[train_index])
+        fitted = sklearn.base.clone(model).fit(X[train_index], y[train_index], groups=groups[train_index])
         probabilities[test_index] = fitted.predict_proba(X[test_index])[:, 1]
         log.info("cross-validation fold %d/%d: %.1f s", fold, folds, time.perf_counter() - started)
     return probabilities
@@ -360,7 +372,7 @@ def train(
                    **evaluation.as_dict()}
     model.set_params(classifier__threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     started = time.perf_counter()
-    model.fit(X, y)
+    model.fit(X, y, groups=groups)
     log.info("fitted the final model on all data in %.1f s", time.perf_counter() - started)
     model.card_ = model_card(model, summaries, len(y), int(y.sum()), metrics, seed)
     return model

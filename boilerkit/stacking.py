@@ -244,7 +244,10 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         weights = (np.asarray(X[:, self.length_column], dtype=np.float64) + 1.0) ** self.length_power
         return weights if sample_weight is None else weights * np.asarray(sample_weight, dtype=np.float64)
 
-    def fit(self, X, y, sample_weight=None, real=None):
+    def fit(self, X, y, sample_weight=None, real=None, groups=None):
+        """Fit both passes; the first pass's out-of-fold probabilities the second learns from
+        come from folds of ``groups`` (e.g. sites: then no site's template is on both sides,
+        as on new pages), else of documents."""
         X = np.asarray(X)
         y = np.asarray(y)
         index = self._index(X)
@@ -255,11 +258,12 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
             return {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight)[rows]}
 
         self.first_ = clone(self.first).fit(X[real], y[real], **weights(real))
-        folds = min(self.folds, len(np.unique(index.doc)))
+        fold_groups = index.doc if groups is None else np.asarray(groups)
+        folds = min(self.folds, len(np.unique(fold_groups)))
         if folds >= 2:
             out_of_fold = np.zeros(len(y))
             splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-            for train_index, test_index in splitter.split(X, y, index.doc):
+            for train_index, test_index in splitter.split(X, y, fold_groups):
                 train_index = train_index[real[train_index]]
                 fold_model = clone(self.first).fit(X[train_index], y[train_index], **weights(train_index))
                 out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]

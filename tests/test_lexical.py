@@ -151,3 +151,23 @@ def test_shared_words_are_counted_once_and_only_within_a_document():
     # of "quay zebra" only the word quay is in the article, not zebra or the pair
     assert shared([["quay zebra", ARTICLE]])[0] == pytest.approx(1 / 3)
     assert shared([["The harbour authority"], [ARTICLE, OTHER_ARTICLE]])[0] == 0.0
+
+
+def test_cross_fitted_word_weights_by_group_never_learn_from_the_lines_own_group():
+    """A site's template words vouch for themselves when its other pages teach them (folds
+    by document); with folds by site they are learned from other sites only."""
+    import numpy as np
+
+    from boilerkit.features import LineFeatures, as_rows
+
+    pages = [["zorbly quindle", "plain clutter words"] for _ in range(10)]  # one site's template
+    pages += [["other content here", "plain clutter words"] for _ in range(10)]  # other sites
+    X = as_rows(pages)
+    y = np.tile([1, 0], 20)
+    features = LineFeatures(features=["lexical_mean"])
+    by_document = features.fit_transform_augmented(X, y, X, y, np.ones(len(y), dtype=bool))[:, 0]
+    groups = np.repeat([0] * 10 + list(range(1, 11)), 2)  # the template's pages are one site
+    by_site = LineFeatures(features=["lexical_mean"]).fit_transform_augmented(
+        X, y, X, y, np.ones(len(y), dtype=bool), groups)[:, 0]
+    assert by_document[0] > 1.0  # learned from the site's other pages
+    assert abs(by_site[0]) < 0.2  # never seen outside its site: no evidence either way

@@ -184,3 +184,14 @@ def test_dumps_per_page_keeps_that_many_dumps_of_each_page_the_same_on_every_run
     assert dumps_of_each_page(list(reversed(documents)), 2) == list(reversed(kept))
     shares = {c: sum(c in dumps for dumps in per_page.values()) / 200 for c in converters}
     assert all(0.3 < share < 0.5 for share in shares.values())  # about 2 in 5 each
+
+
+def test_a_model_fits_with_site_groups_and_predicts_every_line(sample_docs):
+    from boilerkit.model import build_model, training_arrays
+
+    docs = sample_docs[:30]
+    X, y, groups = training_arrays(docs)
+    model = build_model(max_iter=5).fit(X, y, groups=groups)
+    probabilities = model.predict_proba(X)[:, 1]
+    assert probabilities.shape == (len(y),) and ((probabilities >= 0) & (probabilities <= 1)).all()
+    assert "_metadata_request" not in vars(model.steps[-1][1].estimator)  # nothing left for skops to trip on
