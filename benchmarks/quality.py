@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
 from boilerkit.features import FEATURES, as_rows  # noqa: E402
-from boilerkit.model import build_model, dumps_of_each_page, training_arrays  # noqa: E402
+from boilerkit.model import build_model, dumps_of_each_page, training_arrays, training_conventions  # noqa: E402
 from boilerkit.sites import site_of  # noqa: E402
 from boilerkit.stacking import NEIGHBOURHOOD_NAMES  # noqa: E402
 
@@ -65,6 +65,8 @@ SYSTEM = "boilerkit"
 # What the model's own out-of-fold steps (word weights, first-pass probabilities) keep apart
 # when it is trained: "site" (training_arrays' groups) or "document" (the model's default).
 INTERNAL_FOLDS = "site"
+# Whether training tells the model each page's gold convention (boilerkit.conventions).
+CONVENTIONS = True
 # Lines predicted per call: the model is fastest on large batches, memory stays small.
 PREDICT_LINES = 200_000
 
@@ -189,7 +191,7 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
     """Out-of-fold probabilities: per test converter, a list over all pages (``None`` where a
     page has no such dump).  Cached per fold."""
     n_folds = int(fold.max()) + 1
-    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS)
+    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, CONVENTIONS)
     result: dict[str, list[np.ndarray | None]] = {c: [None] * len(corpus.pages) for c in test_converters}
     for k in range(n_folds):
         cache = CACHE / f"cv-{name}-fold{k}of{n_folds}-{tag}.npz"
@@ -202,7 +204,8 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
             started = time.perf_counter()
             docs = training_documents(corpus, np.flatnonzero(fold != k), train_converters, per_page)
             X, y, groups = training_arrays(docs)
-            model = build_model(seed=seed).fit(X, y, **({"groups": groups} if INTERNAL_FOLDS == "site" else {}))
+            model = build_model(seed=seed).fit(X, y, **({"groups": groups} if INTERNAL_FOLDS == "site" else {}),
+                                               **({"conventions": training_conventions(docs)} if CONVENTIONS else {}))
             fitted = time.perf_counter() - started
             probabilities = predict(model, [corpus.dump(i, c) for c, i in keys])
             CACHE.mkdir(parents=True, exist_ok=True)
@@ -346,7 +349,7 @@ def without_pairs(peers: dict[str, Evaluation | list]) -> dict[str, Evaluation]:
 
 
 def main(argv=None) -> None:
-    global INTERNAL_FOLDS
+    global INTERNAL_FOLDS, CONVENTIONS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--dumps-dir", type=Path, default=DUMPS)
@@ -357,6 +360,8 @@ def main(argv=None) -> None:
     parser.add_argument("--group-by", choices=("site", "document"), default="site")
     parser.add_argument("--internal-folds", choices=("site", "document"), default=INTERNAL_FOLDS,
                         help="what the model's own out-of-fold training steps keep apart")
+    parser.add_argument("--no-conventions", action="store_true",
+                        help="do not tell the model the training pages' gold conventions")
     parser.add_argument("--loco", action="store_true", help="also leave each converter out of training")
     parser.add_argument("--loco-folds", type=int, default=2)
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
@@ -364,6 +369,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     INTERNAL_FOLDS = args.internal_folds
+    CONVENTIONS = not args.no_conventions
 
     corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, CONVERTERS)
     threshold = build_model().threshold

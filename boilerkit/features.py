@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import lexical, markup
+from .conventions import CONVENTIONS, boilerkit_row
 from .stopwords import STOPWORDS
 
 # ------------------------------------------------------------------ character classes
@@ -560,6 +561,9 @@ class Batch(DocumentIndex):
 
     # Learned word weights (LineFeatures.token_weights_); None: lexical features are 0.
     token_weights: np.ndarray | None = None
+    # The gold conventions of training pages, a row per line (boilerkit.conventions); None on
+    # pages to clean: boilerkit's own.
+    conventions: np.ndarray | None = None
 
     @cached_property
     def token_buckets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1201,6 +1205,23 @@ MARKUP_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "doc_link_share": doc_link_share,
 }
 
+def _convention_feature(name: str) -> Callable[[Batch], np.ndarray]:
+    column = CONVENTIONS.index(name)
+
+    def feature(b: Batch) -> np.ndarray:
+        if b.conventions is None:
+            return np.full(b.n, boilerkit_row()[column])
+        return np.asarray(b.conventions, dtype=np.float64)[:, column]
+
+    return feature
+
+
+# What the gold of a training page counts as content where benchmarks disagree; on pages to
+# clean, boilerkit's own convention (boilerkit.conventions).
+CONVENTION_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
+    f"gold_keeps_{name}": _convention_feature(name) for name in CONVENTIONS
+}
+
 # How the dump was laid out (boilerkit.layout): paragraphs after blank lines, wrapped ones joined.
 LAYOUT_FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     f.__name__: f for f in (blank_before, blank_after, physical_lines, doc_blank_share, doc_wrapped_share)
@@ -1223,6 +1244,7 @@ FEATURES: dict[str, Callable[[Batch], np.ndarray]] = {
     "cjk_function_ratio": cjk_function_ratio,
     **LAYOUT_FEATURES,
     **MARKUP_FEATURES,
+    **CONVENTION_FEATURES,
 }
 
 
@@ -1304,14 +1326,17 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         return feature_matrix(batch, self.feature_names_)
 
     def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray,
-                                groups: np.ndarray | None = None) -> np.ndarray:
+                                groups: np.ndarray | None = None, conventions: np.ndarray | None = None) -> np.ndarray:
         """Fit on the real rows ``X`` only and return the rows of ``X_augmented`` (``X`` plus
         synthetic lines; ``real`` marks the rows of ``X``), each line's word weights learned
         without its own document's fold (or its ``groups`` fold: a site's, so that its
         template's words do not vouch for themselves), as :meth:`fit_transform` gives them:
-        synthetic lines take no part in the statistics the features learn."""
+        synthetic lines take no part in the statistics the features learn.  ``conventions``
+        (a row per line of ``X_augmented``) are the gold conventions of the training pages
+        (:mod:`boilerkit.conventions`)."""
         self._fit(X, y)
         batch = batch_of(X_augmented)
+        batch.conventions = conventions
         batch.line_counts = self.line_counts_
         if self.token_weights_ is not None:
             batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool),

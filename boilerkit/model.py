@@ -38,6 +38,7 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .augment import with_headline_lists
+from .conventions import convention_rows
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .layout import logical_firsts, logical_labels, logical_means, logical_rows, physical_probabilities
@@ -88,7 +89,7 @@ class BoilerplateModel(Pipeline):
         self.headline_lists = headline_lists
         self.random_state = random_state
 
-    def fit(self, X, y=None, groups=None, **params):
+    def fit(self, X, y=None, groups=None, conventions=None, **params):
         """Fit on ``X`` rows and labels ``y``; with ``headline_lists`` > 0, that share of the
         pages holding an article first get a synthetic headline list (:mod:`boilerkit.augment`).
         The model learns on the dump's logical lines (:mod:`boilerkit.layout`): no blank lines,
@@ -97,7 +98,9 @@ class BoilerplateModel(Pipeline):
         ``groups`` (one per row: the site of its page, say) are the folds of what the model
         learns out of fold, the word weights and the first pass's probabilities: then the
         second pass learns how far to trust them on sites they were not learned from, as on
-        new pages.  Without groups, documents are the folds.
+        new pages.  Without groups, documents are the folds.  ``conventions`` (a row per row
+        of ``X``, see :func:`boilerkit.conventions.convention_rows`) tell the model what each
+        training page's gold counts as content; without them, boilerkit's own convention.
         """
         layout = logical_rows(X)
         X = layout.rows
@@ -108,12 +111,18 @@ class BoilerplateModel(Pipeline):
                   else value for key, value in params.items()}
         if groups is not None:
             groups = logical_firsts(layout, groups)
-        if y is not None and (self.headline_lists or groups is not None):
+        if conventions is not None:
+            conventions = logical_firsts(layout, conventions)
+        if y is not None and (self.headline_lists or groups is not None or conventions is not None):
             X_augmented, y_augmented, source = with_headline_lists(X, y, self.headline_lists, self.random_state)
             real = source >= 0
             # the features' own statistics (word weights, corpus line counts) come from the real pages only
-            groups_augmented = None if groups is None else groups[np.maximum.accumulate(source)]
-            Xt = self.steps[0][1].fit_transform_augmented(X, y, X_augmented, y_augmented, real, groups_augmented)
+            # an inserted line takes the group and convention of the line before it
+            previous_real = np.maximum.accumulate(source)
+            groups_augmented = None if groups is None else groups[previous_real]
+            Xt = self.steps[0][1].fit_transform_augmented(
+                X, y, X_augmented, y_augmented, real, groups_augmented,
+                None if conventions is None else conventions[previous_real])
             # per-row fit parameters (sample weights) follow their rows; inserted lines weigh 1
             params = {key.split("__")[-1]: np.where(real, np.asarray(value)[np.maximum(source, 0)], 1.0)
                       if np.ndim(value) == 1 and len(value) == len(y) else value
@@ -305,6 +314,12 @@ def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int |
     return documents, summaries
 
 
+def training_conventions(documents: Sequence[dict]) -> np.ndarray:
+    """The gold convention of every line's page (a row per line, :mod:`boilerkit.conventions`)."""
+    lengths = [len(doc["lines"]) for doc in documents]
+    return np.repeat(convention_rows(documents), lengths, axis=0)
+
+
 def training_arrays(documents: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``X`` rows, labels ``y`` and the ``groups`` of labelled documents: the site of each
     line's page (:func:`boilerkit.sites.site_groups`), so that folds keep sites apart."""
@@ -314,14 +329,16 @@ def training_arrays(documents: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, 
     return X, y, groups
 
 
-def cross_validated_probabilities(model, X, y, groups, folds: int, seed: int) -> np.ndarray:
+def cross_validated_probabilities(model, X, y, groups, folds: int, seed: int, conventions=None) -> np.ndarray:
     """Out-of-fold content probabilities from grouped k-fold (no group, i.e. no site, in
     both train and test)."""
     probabilities = np.zeros(len(y))
     splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
     for fold, (train_index, test_index) in enumerate(splitter.split(X, y, groups), start=1):
         started = time.perf_counter()
-        fitted = sklearn.base.clone(model).fit(X[train_index], y[train_index], groups=groups[train_index])
+        fitted = sklearn.base.clone(model).fit(
+            X[train_index], y[train_index], groups=groups[train_index],
+            conventions=None if conventions is None else conventions[train_index])
         probabilities[test_index] = fitted.predict_proba(X[test_index])[:, 1]
         log.info("cross-validation fold %d/%d: %.1f s", fold, folds, time.perf_counter() - started)
     return probabilities
@@ -362,7 +379,7 @@ def train(
     model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)
     metrics = None
     if cv >= 2:
-        probabilities = cross_validated_probabilities(model, X, y, groups, cv, seed)
+        probabilities = cross_validated_probabilities(model, X, y, groups, cv, seed, training_conventions(documents))
         if threshold is None:
             threshold = best_threshold(documents, y, probabilities)
             log.info("threshold tuned on cross-validated probabilities: %.3f", threshold)
@@ -372,7 +389,7 @@ def train(
                    **evaluation.as_dict()}
     model.set_params(classifier__threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     started = time.perf_counter()
-    model.fit(X, y, groups=groups)
+    model.fit(X, y, groups=groups, conventions=training_conventions(documents))
     log.info("fitted the final model on all data in %.1f s", time.perf_counter() - started)
     model.card_ = model_card(model, summaries, len(y), int(y.sum()), metrics, seed)
     return model
