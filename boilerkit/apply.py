@@ -7,7 +7,6 @@ arrays, slow on many small ones), and memory stays flat however large the input.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -21,7 +20,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits  # a scikit-learn dependency
 
 from .features import as_rows
-from .io import STDIN, AtomicWriter, Document, ErrorHandler, InputError, documents_of_files, expand_paths
+from .io import STDIN, AtomicWriter, Document, ErrorHandler, InputError, documents_of_files, expand_paths, json_line
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +178,7 @@ def output_record(result: LabelledDocument) -> dict:
 
 
 def write_jsonl(result: LabelledDocument, out: IO[str]) -> None:
-    out.write(json.dumps(output_record(result), ensure_ascii=False) + "\n")
+    out.write(json_line(output_record(result)))
 
 
 WRITERS = {"text": write_text, "tsv": write_tsv, "jsonl": write_jsonl}
