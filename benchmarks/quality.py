@@ -65,6 +65,8 @@ SYSTEM = "boilerkit"
 # What the model's own out-of-fold steps (word weights, first-pass probabilities) keep apart
 # when it is trained: "site" (training_arrays' groups) or "document" (the model's default).
 INTERNAL_FOLDS = "site"
+# Dumps per training page of some datasets, overriding --dumps-per-page (--dumps-per-dataset).
+DUMPS_PER_DATASET: dict[str, int] = {}
 # Whether training tells the model each page's gold convention (boilerkit.conventions).
 CONVENTIONS = True
 # Lines predicted per call: the model is fastest on large batches, memory stays small.
@@ -165,9 +167,10 @@ def page_folds(corpus: Corpus, folds: int, seed: int, group_by: str) -> np.ndarr
 
 
 def training_documents(corpus: Corpus, pages: np.ndarray, converters: Sequence[str], per_page: int) -> list[dict]:
-    """The dumps of ``pages`` by ``converters``, at most ``per_page`` of each page."""
+    """The dumps of ``pages`` by ``converters``, at most ``per_page`` of each page (or
+    DUMPS_PER_DATASET's number)."""
     docs = [doc for i in pages.tolist() for c in converters if (doc := corpus.dump(i, c)) is not None]
-    return dumps_of_each_page(docs, per_page)
+    return dumps_of_each_page(docs, per_page, DUMPS_PER_DATASET)
 
 
 def predict(model, docs: list[dict]) -> list[np.ndarray]:
@@ -191,7 +194,8 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
     """Out-of-fold probabilities: per test converter, a list over all pages (``None`` where a
     page has no such dump).  Cached per fold."""
     n_folds = int(fold.max()) + 1
-    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, CONVENTIONS)
+    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, CONVENTIONS,
+                       *([sorted(DUMPS_PER_DATASET.items())] if DUMPS_PER_DATASET else []))
     result: dict[str, list[np.ndarray | None]] = {c: [None] * len(corpus.pages) for c in test_converters}
     for k in range(n_folds):
         cache = CACHE / f"cv-{name}-fold{k}of{n_folds}-{tag}.npz"
@@ -357,6 +361,8 @@ def main(argv=None) -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dumps-per-page", type=int, default=2)
+    parser.add_argument("--dumps-per-dataset", action="append", default=[], metavar="DATASET=K",
+                        help="at most K dumps of each training page of DATASET (overrides --dumps-per-page)")
     parser.add_argument("--group-by", choices=("site", "document"), default="site")
     parser.add_argument("--internal-folds", choices=("site", "document"), default=INTERNAL_FOLDS,
                         help="what the model's own out-of-fold training steps keep apart")
@@ -370,6 +376,7 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     INTERNAL_FOLDS = args.internal_folds
     CONVENTIONS = not args.no_conventions
+    DUMPS_PER_DATASET.update({name: int(k) for name, _, k in (v.rpartition("=") for v in args.dumps_per_dataset)})
 
     corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, CONVERTERS)
     threshold = build_model().threshold
@@ -389,6 +396,7 @@ def main(argv=None) -> None:
         "# Quality benchmark", "",
         f"{args.folds}-fold cross-validation over the pages of {', '.join(args.files)} together, grouped by "
         f"{args.group_by} (seed {args.seed}); each training page dumped by {args.dumps_per_page} of the converters "
+        + "".join(f"({k} for {name}) " for name, k in DUMPS_PER_DATASET.items()) +
         f"{', '.join(CONVERTERS)} (picked from its id); boilerkit at threshold {threshold}, never tuned on the test "
         "folds.  Scored on the shared files' own dumps (html-text or inscriptis, one per page), and on every "
         "converter's dumps of the same pages.  Peers' output mapped onto the shared dumps' lines with "

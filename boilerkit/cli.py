@@ -208,6 +208,11 @@ def train(
                      "several converters), train on at most this many of each page's dumps, picked from the page "
                      "id and the converter (the same on every run)."),
     ] = None,
+    dumps_per_dataset: Annotated[
+        Optional[list[str]],
+        typer.Option(help="DATASET=K: at most K dumps of each page whose record's dataset is DATASET "
+                     "(overrides --dumps-per-page for it; give it several times)."),
+    ] = None,
 ) -> None:
     """Train a model on labelled dumps and save it (with its card as JSON beside it).
 
@@ -234,7 +239,7 @@ def train(
         return
     try:
         model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter,
-                            dumps_per_page=dumps_per_page)
+                            dumps_per_page=dumps_per_page, dumps_per_dataset=_per_dataset(dumps_per_dataset))
     except (InputError, ValueError) as error:
         fail(str(error))
     path = _save(model, output)
@@ -243,6 +248,18 @@ def train(
         typer.echo(f"grouped {cv}-fold cross-validation (threshold {model.threshold:.3f}):")
         typer.echo(format_table(metrics_rows(metrics)))
     typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
+
+
+def _per_dataset(values: Optional[list[str]]) -> dict[str, int] | None:
+    if not values:
+        return None
+    counts = {}
+    for value in values:
+        name, _, count = value.rpartition("=")
+        if not name or not count.isdigit() or int(count) < 1:
+            fail(f"--dumps-per-dataset {value!r}: give DATASET=K, K a whole number from 1")
+        counts[name] = int(count)
+    return counts
 
 
 # ------------------------------------------------------------------------------- label

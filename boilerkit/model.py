@@ -278,10 +278,13 @@ def dump_rank(page_id: str, converter: str) -> int:
     return int.from_bytes(hashlib.sha1(f"{page_id}\x00{converter}".encode()).digest()[:8], "big")
 
 
-def dumps_of_each_page(documents: Sequence[dict], per_page: int) -> list[dict]:
+def dumps_of_each_page(documents: Sequence[dict], per_page: int, per_dataset: dict[str, int] | None = None
+                       ) -> list[dict]:
     """At most ``per_page`` dumps of each page (records sharing an ``id``, e.g. one page by
-    several converters), picked by :func:`dump_rank`: the same for every run, different from
-    page to page, so every converter gets its share.  Records without an id are all kept."""
+    several converters), or ``per_dataset[its dataset]``, picked by :func:`dump_rank`: the
+    same for every run, different from page to page, so every converter gets its share.
+    Records without an id are all kept."""
+    per_dataset = per_dataset or {}
     by_page: dict[str, list[dict]] = {}
     for doc in documents:
         if doc.get("id") is not None:
@@ -289,12 +292,12 @@ def dumps_of_each_page(documents: Sequence[dict], per_page: int) -> list[dict]:
     kept = set()
     for page_id, dumps in by_page.items():
         ranked = sorted(dumps, key=lambda doc: dump_rank(page_id, str(doc.get("converter", doc.get("source")))))
-        kept.update(id(doc) for doc in ranked[:per_page])
+        kept.update(id(doc) for doc in ranked[: per_dataset.get(str(dumps[0].get("dataset")), per_page)])
     return [doc for doc in documents if doc.get("id") is None or id(doc) in kept]
 
 
-def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int | None = None
-                       ) -> tuple[list[dict], list[dict]]:
+def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int | None = None,
+                       dumps_per_dataset: dict[str, int] | None = None) -> tuple[list[dict], list[dict]]:
     """Labelled documents of all ``paths`` (each tagged with its ``source`` file), and a
     summary per file for the model card; with ``dumps_per_page``, at most that many dumps of
     each page (:func:`dumps_of_each_page`)."""
@@ -305,8 +308,8 @@ def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int |
         log.info("read %s: %d documents in %.1f s", path, len(docs), time.perf_counter() - started)
         documents.extend(docs)
         sources.append(path)
-    if dumps_per_page:
-        documents = dumps_of_each_page(documents, dumps_per_page)
+    if dumps_per_page or dumps_per_dataset:
+        documents = dumps_of_each_page(documents, dumps_per_page or len(documents), dumps_per_dataset)
     summaries = [_data_summary(path, [doc for doc in documents if doc["source"] == os.path.basename(path)])
                  for path in sources]
     if not documents:
@@ -364,16 +367,17 @@ def train(
     threshold: float | None = None,
     max_iter: int = SECOND_PASS_ITER,
     dumps_per_page: int | None = None,
+    dumps_per_dataset: dict[str, int] | None = None,
 ) -> BoilerplateModel:
     """Train a model on labelled dumps (with ``dumps_per_page``, at most that many dumps of
-    one page: see :func:`dumps_of_each_page`).
+    one page, or ``dumps_per_dataset`` of a page of that dataset: see :func:`dumps_of_each_page`).
 
     With ``cv`` >= 2, k-fold cross-validation grouped by site gives out-of-fold
     probabilities: they are scored (into the model card) and, unless ``threshold`` is given,
     pick the threshold with the best character-weighted F1.  The final model is then fitted
     on all the data.
     """
-    documents, summaries = load_training_data(paths, dumps_per_page)
+    documents, summaries = load_training_data(paths, dumps_per_page, dumps_per_dataset)
     X, y, groups = training_arrays(documents)
     log.info("training data: %d documents, %d lines, %.1f%% content", len(documents), len(y), 100 * y.mean())
     model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)

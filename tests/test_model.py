@@ -195,3 +195,13 @@ def test_a_model_fits_with_site_groups_and_predicts_every_line(sample_docs):
     probabilities = model.predict_proba(X)[:, 1]
     assert probabilities.shape == (len(y),) and ((probabilities >= 0) & (probabilities <= 1)).all()
     assert "_metadata_request" not in vars(model.steps[-1][1].estimator)  # nothing left for skops to trip on
+
+
+def test_dumps_per_dataset_overrides_dumps_per_page():
+    from boilerkit.model import dumps_of_each_page
+
+    documents = [{"id": f"{dataset}-{p}", "dataset": dataset, "converter": c, "lines": ["x"], "labels": [1]}
+                 for dataset in ("news", "fundus") for p in range(10) for c in ("a", "b", "c", "d", "e")]
+    kept = dumps_of_each_page(documents, 1, {"fundus": 5})
+    assert sum(doc["dataset"] == "news" for doc in kept) == 10
+    assert sum(doc["dataset"] == "fundus" for doc in kept) == 50
