@@ -64,8 +64,10 @@ def test_cross_validation_never_has_a_site_on_both_sides(monkeypatch):
     seen = []
 
     class Spy:
-        def fit(self, X_train, y_train):
+        def fit(self, X_train, y_train, groups=None, conventions=None):
             seen.append({int(k) for k in X_train[:, 0]})
+            # The model's own inner folds get the training rows' sites, row for row.
+            assert list(groups) == [int(k) % 4 for k in X_train[:, 0]]
             return self
 
         def predict_proba(self, X_test):
