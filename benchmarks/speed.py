@@ -21,7 +21,8 @@ The input is a JSONL corpus of pages: the shared dev pages (every ``lines*.jsonl
    whose labels differ, each one named.
 6. **stages**: CPU µs per line of each stage (read, features, first pass, second pass, write)
    on the first ``--stage-lines`` lines of the corpus, reference path against compiled path,
-   in this process, each stage run as ``BoilerplateModel.label_lines`` runs it.
+   in this process, each stage run as ``BoilerplateModel.label_lines`` runs it; the least
+   time of ``--stage-repeats`` passes.
 
 The load average (1, 5, 15 minutes) is printed beside every figure: the benchmark machine is
 shared, and wall-clock seconds grow with whatever else runs; CPU seconds much less.  The
@@ -29,10 +30,10 @@ report goes to standard output, progress to standard error.
 
 Usage::
 
-    python benchmarks/speed.py                                   # everything: 2M and 8M lines
+    python benchmarks/speed.py > benchmarks/results/speed.txt    # everything: 2M and 8M lines
     python benchmarks/speed.py --quick                           # a try-out in a few minutes
     python benchmarks/speed.py --sections labels,stages          # some sections
-    BOILERKIT_COMPILED=0 python benchmarks/speed.py --sections cli,peers   # the CLI on the reference path
+    BOILERKIT_COMPILED=0 python benchmarks/speed.py --sections cli,jobs   # the CLI on the reference path
 """
 
 from __future__ import annotations
