@@ -1,0 +1,50 @@
+"""benchmarks/speed.py: its corpus is what apply reads, and its stage timings follow the model's path."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from boilerkit.features import as_rows
+from boilerkit.io import iter_documents, split_lines
+from tests.conftest import EXAMPLES, ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import speed  # noqa: E402
+
+PAGES = [speed.Page("a", ["one", "two", "three"]), speed.Page("b", []), speed.Page("c", ["four", "five"])]
+
+
+@pytest.mark.parametrize("min_lines", [1, 5, 6, 11])
+def test_the_corpus_repeats_the_pages_until_it_holds_the_lines_asked_for(tmp_path, min_lines):
+    corpus = speed.write_corpus(PAGES, min_lines, tmp_path / "corpus.jsonl")
+    documents = list(iter_documents([str(corpus.path)]))
+    lines = [len(document.lines) for document in documents]
+    assert sum(lines) == corpus.lines >= min_lines
+    assert sum(lines[:-1]) < min_lines  # it stops at the page that reaches the count
+    assert corpus.documents == len(documents)
+    assert [document.text_field for document in documents] == ["lines"] * len(documents)
+    assert len({document.record["id"] for document in documents}) == len(documents)
+
+
+def test_a_corpus_of_pages_without_lines_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="no page"):
+        speed.write_corpus([speed.Page("empty", [])], 10, tmp_path / "corpus.jsonl")
+
+
+@pytest.mark.parametrize("compiled", ["1", "0"])
+def test_the_stages_give_the_models_probabilities(small_model, sample_docs, monkeypatch, compiled):
+    monkeypatch.setenv(speed.ENV_VAR, compiled)
+    # blank lines and a hard-wrapped dump take the layout's way back to physical lines
+    documents = [doc["lines"] for doc in sample_docs[:8]]
+    news = split_lines((EXAMPLES / "news-dump.txt").read_text(encoding="utf-8"))
+    documents.append([wrapped for line in news for wrapped in [*textwrap.wrap(line, 72), ""]])
+    documents.append(["", "Menu", "", "A paragraph of the page that says something.", ""])
+    rows = as_rows(documents)
+    stopwatch = speed.Stopwatch()
+    staged = speed.content_probability_in_stages(small_model, rows, stopwatch)
+    np.testing.assert_array_equal(staged, small_model.content_probability(rows))
+    assert set(stopwatch.seconds) == set(speed.STAGES)
