@@ -68,7 +68,7 @@ INTERNAL_FOLDS = "site"
 # Dumps per training page of some datasets, overriding --dumps-per-page (--dumps-per-dataset).
 DUMPS_PER_DATASET: dict[str, int] = {}
 # Whether training tells the model each page's gold convention (boilerkit.conventions).
-CONVENTIONS = True
+CONVENTIONS = False
 # Lines predicted per call: the model is fastest on large batches, memory stays small.
 PREDICT_LINES = 200_000
 
@@ -366,8 +366,8 @@ def main(argv=None) -> None:
     parser.add_argument("--group-by", choices=("site", "document"), default="site")
     parser.add_argument("--internal-folds", choices=("site", "document"), default=INTERNAL_FOLDS,
                         help="what the model's own out-of-fold training steps keep apart")
-    parser.add_argument("--no-conventions", action="store_true",
-                        help="do not tell the model the training pages' gold conventions")
+    parser.add_argument("--gold-conventions", action="store_true",
+                        help="tell the model the training pages' gold conventions (train --gold-conventions)")
     parser.add_argument("--loco", action="store_true", help="also leave each converter out of training")
     parser.add_argument("--loco-folds", type=int, default=2)
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
@@ -375,7 +375,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     INTERNAL_FOLDS = args.internal_folds
-    CONVENTIONS = not args.no_conventions
+    CONVENTIONS = args.gold_conventions
     DUMPS_PER_DATASET.update({name: int(k) for name, _, k in (v.rpartition("=") for v in args.dumps_per_dataset)})
 
     corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, CONVERTERS)
@@ -397,7 +397,9 @@ def main(argv=None) -> None:
         f"{args.folds}-fold cross-validation over the pages of {', '.join(args.files)} together, grouped by "
         f"{args.group_by} (seed {args.seed}); each training page dumped by {args.dumps_per_page} of the converters "
         + "".join(f"({k} for {name}) " for name, k in DUMPS_PER_DATASET.items()) +
-        f"{', '.join(CONVERTERS)} (picked from its id); boilerkit at threshold {threshold}, never tuned on the test "
+        f"{', '.join(CONVERTERS)} (picked from its id); "
+        + ("training pages tell the model their gold conventions (--gold-conventions); " if CONVENTIONS else "")
+        + f"boilerkit at threshold {threshold}, never tuned on the test "
         "folds.  Scored on the shared files' own dumps (html-text or inscriptis, one per page), and on every "
         "converter's dumps of the same pages.  Peers' output mapped onto the shared dumps' lines with "
         "`boilerkit.align`.", "",

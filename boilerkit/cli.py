@@ -213,6 +213,12 @@ def train(
         typer.Option(help="DATASET=K: at most K dumps of each page whose record's dataset is DATASET "
                      "(overrides --dumps-per-page for it; give it several times)."),
     ] = None,
+    gold_conventions: Annotated[
+        bool,
+        typer.Option(help="Tell the model each training page's gold convention (whether its gold keeps user "
+                     "comments and the headline: a record's gold_conventions, or its dataset's) and clean with "
+                     "boilerkit's (no comments, headline kept)."),
+    ] = False,
 ) -> None:
     """Train a model on labelled dumps and save it (with its card as JSON beside it).
 
@@ -239,7 +245,8 @@ def train(
         return
     try:
         model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter,
-                            dumps_per_page=dumps_per_page, dumps_per_dataset=_per_dataset(dumps_per_dataset))
+                            dumps_per_page=dumps_per_page, dumps_per_dataset=_per_dataset(dumps_per_dataset),
+                            gold_conventions=gold_conventions)
     except (InputError, ValueError) as error:
         fail(str(error))
     path = _save(model, output)

@@ -368,6 +368,7 @@ def train(
     max_iter: int = SECOND_PASS_ITER,
     dumps_per_page: int | None = None,
     dumps_per_dataset: dict[str, int] | None = None,
+    gold_conventions: bool = False,
 ) -> BoilerplateModel:
     """Train a model on labelled dumps (with ``dumps_per_page``, at most that many dumps of
     one page, or ``dumps_per_dataset`` of a page of that dataset: see :func:`dumps_of_each_page`).
@@ -376,14 +377,20 @@ def train(
     probabilities: they are scored (into the model card) and, unless ``threshold`` is given,
     pick the threshold with the best character-weighted F1.  The final model is then fitted
     on all the data.
+
+    With ``gold_conventions``, each training page tells the model its gold's convention
+    (:mod:`boilerkit.conventions`).  Off by default: measured on the shared data (3-fold,
+    grouped by site, ``benchmarks/results/experiments.md``) it cost the news/blog pages
+    0.016 char F1, CleanEval's kept comment sections most, and gained nothing on WCXB.
     """
     documents, summaries = load_training_data(paths, dumps_per_page, dumps_per_dataset)
     X, y, groups = training_arrays(documents)
     log.info("training data: %d documents, %d lines, %.1f%% content", len(documents), len(y), 100 * y.mean())
     model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)
+    conventions = training_conventions(documents) if gold_conventions else None
     metrics = None
     if cv >= 2:
-        probabilities = cross_validated_probabilities(model, X, y, groups, cv, seed, training_conventions(documents))
+        probabilities = cross_validated_probabilities(model, X, y, groups, cv, seed, conventions)
         if threshold is None:
             threshold = best_threshold(documents, y, probabilities)
             log.info("threshold tuned on cross-validated probabilities: %.3f", threshold)
@@ -393,9 +400,10 @@ def train(
                    **evaluation.as_dict()}
     model.set_params(classifier__threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     started = time.perf_counter()
-    model.fit(X, y, groups=groups, conventions=training_conventions(documents))
+    model.fit(X, y, groups=groups, conventions=conventions)
     log.info("fitted the final model on all data in %.1f s", time.perf_counter() - started)
     model.card_ = model_card(model, summaries, len(y), int(y.sum()), metrics, seed)
+    model.card_["gold_conventions"] = gold_conventions
     return model
 
 

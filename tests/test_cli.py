@@ -32,13 +32,15 @@ def test_train_saves_model_and_card_and_prints_cv(tmp_path):
     card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     assert card["cross_validation"]["folds"] == 2
     assert 0 < card["cross_validation"]["overall"]["chars"]["f1"] <= 1
+    assert card["gold_conventions"] is False
 
 
 def test_train_with_a_glob_and_a_tsv(tmp_path):
     out = tmp_path / "m.joblib"
-    result = run("train", str(EXAMPLES / "*.tsv"), SAMPLE, "-o", out, "--max-iter", "5")
+    result = run("train", str(EXAMPLES / "*.tsv"), SAMPLE, "-o", out, "--max-iter", "5", "--gold-conventions")
     assert result.exit_code == 0, result.output
     card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["gold_conventions"] is True
     assert [d["path"] for d in card["training_data"]] == ["news-dump.labelled.tsv", "sample.jsonl.gz"]
 
 
