@@ -1,0 +1,1042 @@
+"""Line features compiled: the arrays of a :class:`~boilerkit.features.Batch` computed by numba
+kernels over its code points, with no Python per character or per word.
+
+:mod:`boilerkit.features` is the definition: readable numpy and Python, about 20 us a line,
+most of it in per-word Python (stop words), whole-batch sorts (word buckets, shared words)
+and regex scans.  :class:`CompiledBatch` is a ``Batch`` whose base arrays come from a few
+passes over the batch's code-point array (:attr:`Batch.codes`):
+
+* one pass per line for every character-class count, word starts, capitalised words, the
+  first and last characters and the first word's length (:func:`_scan_lines`);
+* the word and word-pair hashes of :mod:`boilerkit.lexical`, the same 64-bit arithmetic in
+  the same order, so every bucket -- and so every learned word weight -- is the same
+  (:func:`_token_buckets`), and their mean, minimum and maximum weight per line;
+* stop words, repeated lines and the lines of the training corpus looked up in open-addressing
+  hash tables of code points, every hit checked character by character, so a hash collision
+  can never make two different words or lines equal (:func:`_stopword_counts`,
+  :func:`_repeats_in_doc`, :func:`_corpus_counts`);
+* the words a line shares with the long lines of its document, counted in a hash table per
+  document instead of one sort of the whole batch (:func:`_shared_with_long`);
+* the scans for dates and comment headers: a compiled scanner finds the lines where the regex
+  *may* match, and only those are searched with the regex itself, which stays the
+  definition (:meth:`CompiledBatch.lines_matching`).
+
+What Python still does per line is done by C-implemented ``str`` methods (``strip``, ``len``,
+joining and encoding the batch), plus a little per line that needs it: the Markdown link
+regexes on lines holding ``[``, ``<`` or ``\\``, the date and comment regexes on the lines the
+scanner picked, and the few lines whose lowering the kernels cannot copy exactly (a capital
+sigma, a dotted capital I, characters beyond the Basic Multilingual Plane) for stop words and
+corpus lines.
+
+Every column is the reference's, bit for bit (``tests/test_compiled_features.py``).  The
+kernels release the GIL (``nogil``) and are cached on disk (``cache=True``): a second process
+loads them instead of compiling again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import cached_property, lru_cache
+
+import numpy as np
+from numba import njit
+
+from . import features, lexical
+from .features import (
+    ALPHA,
+    ANY_DIGIT,
+    COPYRIGHT_MARKS,
+    DATE_PATTERN,
+    DIGIT,
+    IGNORECASE_ASCII_FOLDS,
+    LINK_TEXT_MARKS,
+    LONG_LINE_WORDS,
+    MARKUP_HINTS,
+    SPACE,
+    UPPER,
+    Batch,
+    LinkMarkup,
+    _ratio,
+    case_sensitive,
+    char_class_table,
+    normalise_line,
+)
+from .stopwords import STOPWORDS
+
+# Rows of the per-line counts (CompiledBatch.counts): one per character-class flag bit of
+# features.char_class_table, then word starts, words starting with a capital, characters
+# beyond the Basic Multilingual Plane.
+N_FLAG_BITS = 11
+WORDS, TITLE_WORDS, BEYOND_BMP = N_FLAG_BITS, N_FLAG_BITS + 1, N_FLAG_BITS + 2
+N_COUNTS = N_FLAG_BITS + 3
+BMP_LAST = 0xFFFF
+# Characters whose lowering the kernels do not copy: U+03A3 (capital sigma) lowers to a final
+# or a medial sigma by its neighbours, U+0130 (dotted capital I) to two characters.
+CAPITAL_SIGMA, DOTTED_CAPITAL_I = 0x3A3, 0x130
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+# ---------------------------------------------------------------------- tables
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> np.ndarray:
+    """:func:`boilerkit.lexical.lower_table` with the folds of ``IGNORECASE_ASCII_FOLDS``:
+    every BMP code point as it is in :attr:`boilerkit.features.Batch.folded`."""
+    table = lexical.lower_table().copy()
+    for char, letter in IGNORECASE_ASCII_FOLDS.items():
+        table[ord(char)] = ord(letter)
+    return table
+
+
+class Strings:
+    """Strings as one code-point array, for the kernels: ``codes[starts[k]:starts[k] +
+    lengths[k]]`` is string ``k``."""
+
+    def __init__(self, strings):
+        strings = list(strings)
+        self.strings = strings
+        self.lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+        self.starts = np.cumsum(self.lengths) - self.lengths
+        self.codes = np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32)
+
+
+class Literals(Strings):
+    """Strings to look for in lines (:func:`_lines_holding_any`)."""
+
+    def __init__(self, strings):
+        super().__init__(strings)
+        # which BMP code points start a literal: most characters of a line start none
+        self.first = np.zeros(BMP_LAST + 1, dtype=np.bool_)
+        for string in self.strings:
+            if not string or ord(max(string)) > BMP_LAST:
+                raise ValueError(f"literals must be non-empty and in the Basic Multilingual Plane: {string!r}")
+            self.first[ord(string[0])] = True
+
+
+class WordTable:
+    """An open-addressing hash table of strings (stop words, corpus lines) for the kernels:
+    ``slots`` hold a string's index + 1 (0: empty) at the slot of its hash."""
+
+    def __init__(self, strings):
+        self.literals = Strings(strings)
+        size = 8
+        while size < 2 * len(self.literals.strings):
+            size *= 2
+        self.slots = np.zeros(size, dtype=np.int64)
+        self.max_length = int(self.literals.lengths.max()) if len(self.literals.strings) else 0
+        _fill_slots(self.literals.codes, self.literals.starts, self.literals.lengths, self.slots)
+
+
+@lru_cache(maxsize=1)
+def stopword_table() -> WordTable:
+    return WordTable(sorted(STOPWORDS))
+
+
+# Corpus line tables of the fitted models seen lately, by the identity of their line_counts_
+# (each entry keeps its dict alive, so the identity cannot be reused by another dict).
+_CORPUS_TABLES: dict[int, tuple[dict, WordTable]] = {}
+_CORPUS_TABLES_KEPT = 4
+
+
+def corpus_table(line_counts: dict[str, int]) -> WordTable:
+    entry = _CORPUS_TABLES.get(id(line_counts))
+    if entry is None or entry[0] is not line_counts:
+        if len(_CORPUS_TABLES) >= _CORPUS_TABLES_KEPT:
+            _CORPUS_TABLES.pop(next(iter(_CORPUS_TABLES)))
+        entry = _CORPUS_TABLES[id(line_counts)] = (line_counts, WordTable(line_counts))
+    return entry[1]
+
+
+# The scanners of the regex features (lines_matching).  Each is written for one pattern,
+# following its alternatives one by one at every position of a line, with tests that may
+# only err one way: "a digit" is any character flagged DIGIT or beyond the BMP (\\d is
+# Unicode's decimal digits, all flagged DIGIT in the BMP), "not a word character" any not
+# flagged ALPHA or DIGIT (\\w is str.isalnum and "_").  So a scanner never misses a line
+# the regex matches, and picks few others; the regex itself decides on the lines it picks.
+# The patterns are keyed by a digest of their text and flags: an edited pattern is scanned by
+# its hint literals of features.PATTERN_HINTS instead (slower, never wrong), and
+# tests/test_compiled_features.py fails until its scanner is checked and the digest updated.
+DATE_PATTERN_SHA256 = "3926f13939bc47685d585de51f551921088ba2f26571535c58a588d836bdff39"
+COMMENT_PATTERN_SHA256 = "f5ab811c3f7c28209aa62be02009ac0aa89dd2290b62737fd6d21967f6e0550a"
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+TIME_UNITS = ("minute", "hour", "day", "week", "month", "year")
+# features.COMMENT_PATTERN's words, each with and without its optional ending, and the verbs
+# that end a line with a colon.
+COMMENT_WORDS = (
+    "comment", "comments", "reply", "replies", "response", "responses", "trackback", "trackbacks", "pingback",
+    "pingbacks", "discussion", "kommentar", "kommentare", "commentaire", "commentaires", "comentario",
+    "comentarios", "commenti", "reaction", "reactions",
+)  # fmt: skip
+COMMENT_VERBS = ("says", "said", "wrote", "writes")
+
+
+def pattern_digest(pattern: re.Pattern) -> str:
+    return hashlib.sha256(f"{pattern.pattern}\x00{pattern.flags}".encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------- the batch
+
+
+class CompiledBatch(Batch):
+    """A :class:`~boilerkit.features.Batch` whose arrays come from compiled kernels: the same
+    values, several times faster.  Made by :func:`boilerkit.features.make_batch`."""
+
+    def __init__(self, doc_ids: np.ndarray, lines: list[str], blank_before: np.ndarray | None = None,
+                 physical_lines: np.ndarray | None = None):
+        super().__init__(doc_ids, lines, blank_before=blank_before, physical_lines=physical_lines)
+        self._check_markup_alnum()
+
+    # --- markup: the regexes only on the lines that may hold some
+    @staticmethod
+    def _link_markup(lines: list[str]) -> LinkMarkup:
+        stripped = list(map(str.strip, lines))
+        joined = "\n".join(stripped)
+        if not any(hint in joined for hint in MARKUP_HINTS):
+            return LinkMarkup.of(stripped)
+        # LinkMarkup.of applies patterns that stay inside a line (boilerkit.markup) to every
+        # line once one line holds a hint: run on the lines holding a character a pattern
+        # begins with (_MARKUP_LINE_CHARS) or a sentinel it takes out, they give those lines
+        # what they give them in the whole batch, and leave the other lines as they are.
+        codes = np.frombuffer(("\n" + joined).encode("utf-32-le"), dtype=np.uint32)
+        lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))
+        starts = np.cumsum(lengths + 1) - lengths
+        hinted = np.flatnonzero(_lines_holding_any(codes, starts, lengths, _MARKUP_LINE_CHARS))
+        marked = LinkMarkup.of([stripped[i] for i in hinted.tolist()])
+        visible = stripped
+        for i, line in zip(hinted.tolist(), marked.visible_lines):
+            visible[i] = line
+        n = len(lines)
+        link_chars, links, images = np.zeros(n), np.zeros(n), np.zeros(n)
+        link_chars[hinted], links[hinted], images[hinted] = marked.link_chars, marked.links, marked.images
+        # letters and digits outside links of the other lines: all of them (filled in later)
+        unlinked = np.full(n, -1.0)
+        unlinked[hinted] = marked.unlinked_alnum
+        return LinkMarkup(visible, link_chars, links, images, unlinked)
+
+    def _check_markup_alnum(self) -> None:
+        unlinked = self.markup.unlinked_alnum
+        if unlinked is not None:
+            rest = unlinked < 0
+            unlinked[rest] = (self.count_class(ALPHA) + self.count_class(DIGIT))[rest]
+
+    # --- per-line character arrays
+    @cached_property
+    def joined(self) -> str:
+        return "\n" + "\n".join(self.stripped) if self.n else ""
+
+    @cached_property
+    def _scan(self) -> tuple[np.ndarray, ...]:
+        starts, _ = self._bounds
+        return _scan_lines(self.codes, starts, self.n_chars, char_class_table())
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Per line (columns): characters of each class flag bit, words, capitalised words,
+        characters beyond the BMP (rows; see N_COUNTS)."""
+        return self._scan[0]
+
+    def count_class(self, flag: int) -> np.ndarray:
+        if flag & (flag - 1) or not 0 < flag < 1 << N_FLAG_BITS:
+            return super().count_class(flag)
+        return self.counts[flag.bit_length() - 1]
+
+    @cached_property
+    def n_words(self) -> np.ndarray:
+        return self.counts[WORDS]
+
+    @cached_property
+    def title_words(self) -> np.ndarray:
+        return self.counts[TITLE_WORDS]
+
+    @cached_property
+    def first_char(self) -> np.ndarray:
+        return self._scan[1]
+
+    @cached_property
+    def second_char(self) -> np.ndarray:
+        return self._scan[2]
+
+    @cached_property
+    def last_char(self) -> np.ndarray:
+        return self._scan[3]
+
+    @cached_property
+    def second_last_char(self) -> np.ndarray:
+        return self._scan[4]
+
+    @cached_property
+    def first_word_len(self) -> np.ndarray:
+        return self._scan[5]
+
+    # --- words
+    @cached_property
+    def n_stopwords(self) -> np.ndarray:
+        table = stopword_table()
+        starts, _ = self._bounds
+        count, unsure = _stopword_counts(self.codes, starts, self.n_chars, char_class_table(), lexical.lower_table(),
+                                         table.literals.codes, table.literals.starts, table.literals.lengths,
+                                         table.slots, table.max_length)
+        # a capital sigma: Python lowers it by its neighbours (the reference's own formula)
+        for i in np.flatnonzero(unsure).tolist():
+            count[i] = sum(word in STOPWORDS for word in self.stripped[i].lower().split())
+        return count
+
+    @cached_property
+    def repeats_in_doc(self) -> np.ndarray:
+        starts, _ = self._bounds
+        return _repeats_in_doc(self.codes, starts, self.n_chars, self.doc)
+
+    @cached_property
+    def token_buckets(self) -> tuple[np.ndarray, np.ndarray]:
+        starts, _ = self._bounds
+        return _token_buckets(self.codes, starts, self.n_chars, char_class_table(), lexical.lower_table(),
+                              lexical._MULTIPLIERS, lexical._LENGTH_SALT, lexical._PAIR_SALT,
+                              np.uint64(64 - lexical.BUCKET_BITS))
+
+    @cached_property
+    def lexical(self) -> list[np.ndarray]:
+        lines, _ = self.token_buckets
+        return list(_line_scores(lines, self.token_scores, self.n))
+
+    def corpus_counts(self, line_counts: dict[str, int]) -> np.ndarray:
+        """In how many training documents each line occurs (``line_counts`` of
+        :func:`boilerkit.features.corpus_line_counts`; 0 for lines not in it)."""
+        if not line_counts or self.n == 0:
+            return np.zeros(self.n)
+        table = corpus_table(line_counts)
+        starts, _ = self._bounds
+        values = np.fromiter(line_counts.values(), dtype=np.float64, count=len(line_counts))
+        index, unsure = _corpus_lookup(self.codes, starts, self.n_chars, char_class_table(), lexical.lower_table(),
+                                       table.literals.codes, table.literals.starts, table.literals.lengths,
+                                       table.slots)
+        counts = np.where(index >= 0, values[np.maximum(index, 0)], 0.0)
+        for i in np.flatnonzero(unsure).tolist():
+            counts[i] = line_counts.get(normalise_line(self.stripped[i]), 0)
+        return counts
+
+    def lines_holding(self, literals: Literals) -> np.ndarray:
+        """1.0 for lines holding one of ``literals`` (case-sensitive)."""
+        starts, _ = self._bounds
+        return _lines_holding_any(self.codes, starts, self.n_chars, literals).astype(np.float64)
+
+    # --- regex scans
+    def lines_matching(self, pattern: re.Pattern) -> np.ndarray:
+        """:meth:`Batch.lines_matching`: the regex searched only on the lines a compiled
+        scanner says may match (those holding one of the hint's literals, or for
+        DATE_PATTERN a tighter test), each folded as :attr:`Batch.folded` folds it."""
+        hint = features.PATTERN_HINTS.get(pattern.pattern)
+        if hint is None or self.n == 0:
+            return super().lines_matching(pattern)
+        starts, _ = self._bounds
+        digest = pattern_digest(pattern)
+        if digest == DATE_PATTERN_SHA256:
+            candidates = _date_candidates(self.folded_codes, starts, self.n_chars, char_class_table(),
+                                          _MONTHS.codes, _TIME_UNITS.codes, _TIME_UNITS.starts, _TIME_UNITS.lengths)
+        elif digest == COMMENT_PATTERN_SHA256:
+            candidates = _comment_candidates(self.folded_codes, starts, self.n_chars, char_class_table(),
+                                             _COMMENT_WORDS.codes, _COMMENT_WORDS.starts, _COMMENT_WORDS.lengths,
+                                             _COMMENT_WORDS.first, _COMMENT_VERBS.codes, _COMMENT_VERBS.starts,
+                                             _COMMENT_VERBS.lengths, _COMMENT_VERBS.first)
+        else:
+            literals = _hint_literals(tuple(literal for literal in hint if literal != ANY_DIGIT))
+            candidates = _lines_holding_any(self.codes, starts, self.n_chars, literals, fold_table())
+            if ANY_DIGIT in hint:
+                candidates |= (self.count_class(DIGIT) > 0) | (self.counts[BEYOND_BMP] > 0)
+        hit = np.zeros(self.n)
+        search = case_sensitive(pattern).search
+        stripped = self.stripped
+        found = [i for i in np.flatnonzero(candidates).tolist() if search(fold(stripped[i]))]
+        hit[found] = 1.0
+        return hit
+
+    @cached_property
+    def folded_codes(self) -> np.ndarray:
+        """:attr:`codes` folded as :attr:`Batch.folded` folds them (but for a capital sigma, a
+        small sigma either way, and characters beyond the BMP, unchanged: letters either way)."""
+        return _fold_codes(self.codes, fold_table())
+
+    def feature(self, name: str) -> np.ndarray:
+        if name not in self._features and name in COMPILED_FEATURES:
+            self._features[name] = np.asarray(COMPILED_FEATURES[name](self), dtype=np.float64)
+        return super().feature(name)
+
+
+def fold(line: str) -> str:
+    """``line`` as :attr:`boilerkit.features.Batch.folded` holds it: lowered, U+0130 as "i"
+    (not the two characters of its lowering), and the other IGNORECASE_ASCII_FOLDS."""
+    if "\u0130" in line:
+        line = line.replace("\u0130", "i")
+    line = line.lower()
+    if not line.isascii():
+        for char, letter in IGNORECASE_ASCII_FOLDS.items():
+            if char in line:
+                line = line.replace(char, letter)
+    return line
+
+
+# The characters a pattern of boilerkit.markup begins with ("]" for the end of a link begun on
+# an earlier line), and the sentinels LinkMarkup takes out.
+_MARKUP_LINE_CHARS = Literals(MARKUP_HINTS + ("]",) + tuple(features._SENTINELS))
+_LINK_TEXT = Literals(LINK_TEXT_MARKS)
+_COPYRIGHT = Literals(COPYRIGHT_MARKS)
+_MONTHS = Literals(MONTHS)
+_TIME_UNITS = Literals(TIME_UNITS)
+_COMMENT_WORDS = Literals(COMMENT_WORDS)
+_COMMENT_VERBS = Literals(COMMENT_VERBS)
+
+
+@lru_cache(maxsize=None)
+def _hint_literals(literals: tuple[str, ...]) -> Literals:
+    return Literals(literals)
+
+
+# ---------------------------------------------------------------------- features
+
+def _title_word_ratio(b: CompiledBatch) -> np.ndarray:
+    return _ratio(b.title_words, b.n_words)
+
+
+def _has_link_text(b: CompiledBatch) -> np.ndarray:
+    return b.lines_holding(_LINK_TEXT)
+
+
+def _has_copyright(b: CompiledBatch) -> np.ndarray:
+    return b.lines_holding(_COPYRIGHT)
+
+
+def _corpus_doc_freq(b: CompiledBatch) -> np.ndarray:
+    return np.log1p(b.corpus_counts(getattr(b, "line_counts", {})))
+
+
+def _indent(b: CompiledBatch) -> np.ndarray:
+    lengths = np.fromiter(map(len, b.raw), dtype=np.float64, count=b.n)
+    return lengths - np.fromiter(map(len, map(str.lstrip, b.raw)), dtype=np.float64, count=b.n)
+
+
+def _shared_with_long_compiled(b: CompiledBatch) -> np.ndarray:
+    if b.n > 1 and (b.doc[1:] < b.doc[:-1]).any():  # documents not in runs: the reference groups them
+        return features.shared_with_long(b)
+    lines, buckets = b.token_buckets
+    return _shared_with_long(lines, buckets, b.doc, (b.n_words >= LONG_LINE_WORDS).astype(np.int64), b.n)
+
+
+# Features computed differently on a CompiledBatch (the others read its compiled arrays through
+# the reference functions of boilerkit.features).
+COMPILED_FEATURES = {
+    "title_word_ratio": _title_word_ratio,
+    "has_link_text": _has_link_text,
+    "has_copyright": _has_copyright,
+    "corpus_doc_freq": _corpus_doc_freq,
+    "indent": _indent,
+    "shared_with_long": _shared_with_long_compiled,
+}
+
+
+# ---------------------------------------------------------------------- kernels
+
+
+@njit(cache=True, nogil=True)
+def _flags(table, code):
+    return table[code if code <= BMP_LAST else BMP_LAST]
+
+
+@njit(cache=True, nogil=True)
+def _scan_lines(codes, starts, lengths, table):
+    """Per line: the counts (see CompiledBatch.counts), first, second, last and second-last
+    code point (as Batch._char_at gives them) and the first word's length."""
+    n = starts.shape[0]
+    counts = np.zeros((N_COUNTS, n), dtype=np.int64)
+    first = np.zeros(n, dtype=np.uint32)
+    second = np.zeros(n, dtype=np.uint32)
+    last = np.zeros(n, dtype=np.uint32)
+    second_last = np.zeros(n, dtype=np.uint32)
+    first_word = np.zeros(n, dtype=np.int64)
+    line_counts = np.zeros(N_COUNTS, dtype=np.int64)
+    for i in range(n):
+        start, length = starts[i], lengths[i]
+        line_counts[:] = 0
+        previous_space = True  # the "\n" before the line
+        word_end = -1
+        for k in range(length):
+            code = codes[start + k]
+            flags = _flags(table, code)
+            for bit in range(N_FLAG_BITS):
+                line_counts[bit] += (flags >> bit) & 1
+            space = (flags & SPACE) != 0
+            if not space and previous_space:
+                line_counts[WORDS] += 1
+                if flags & UPPER:
+                    line_counts[TITLE_WORDS] += 1
+            if space and word_end < 0:
+                word_end = k
+            previous_space = space
+            if code > BMP_LAST:
+                line_counts[BEYOND_BMP] += 1
+        counts[:, i] = line_counts
+        first_word[i] = length if word_end < 0 else word_end
+        if length > 0:
+            first[i] = codes[start]
+            last[i] = codes[start + length - 1]
+            second_last[i] = codes[start + max(length - 2, 0)]
+        if length >= 2:
+            second[i] = codes[start + 1]
+    return counts, first, second, last, second_last, first_word
+
+
+@njit(cache=True, nogil=True)
+def _mix(z):
+    """lexical._mix (splitmix64's finaliser) of one 64-bit word."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True, nogil=True)
+def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_salt, pair_salt, shift):
+    """lexical.line_buckets: line and bucket of every token (run of letters and digits) of each
+    line, then of every pair of adjacent tokens, line after line."""
+    n = starts.shape[0]
+    size = codes.shape[0] + 1  # a token takes a character and the one after: tokens + pairs < size
+    out_lines = np.empty(size, dtype=np.int64)
+    out_buckets = np.empty(size, dtype=np.int64)
+    hashes = np.empty(size, dtype=np.uint64)
+    word = ALPHA | DIGIT
+    mask = multipliers.shape[0] - 1
+    k = 0
+    for i in range(n):
+        position = starts[i]
+        end = position + lengths[i]
+        m = 0
+        while position < end:
+            if _flags(table, codes[position]) & word:
+                total = np.uint64(0)
+                j = 0
+                while position < end and _flags(table, codes[position]) & word:
+                    code = codes[position]
+                    small = lower[code] if code <= BMP_LAST else code
+                    total += np.uint64(small) * multipliers[j & mask]
+                    j += 1
+                    position += 1
+                hashes[m] = _mix(total + np.uint64(j) * length_salt)
+                m += 1
+            else:
+                position += 1
+        for t in range(m):
+            out_lines[k] = i
+            out_buckets[k] = np.int64(hashes[t] >> shift)
+            k += 1
+        for t in range(m - 1):
+            out_lines[k] = i
+            out_buckets[k] = np.int64(_mix(hashes[t] ^ (hashes[t + 1] * pair_salt)) >> shift)
+            k += 1
+    return out_lines[:k].copy(), out_buckets[:k].copy()
+
+
+@njit(cache=True, nogil=True)
+def _line_scores(lines, scores, n):
+    """lexical.line_scores: mean (summed in order, in float64), minimum and maximum of the
+    scores of each line's tokens; 0 for lines without tokens."""
+    mean = np.zeros(n)
+    low = np.zeros(n)
+    high = np.zeros(n)
+    t = 0
+    total = lines.shape[0]
+    while t < total:
+        line = lines[t]
+        value = np.float64(scores[t])
+        acc, lo, hi, count = value, value, value, 1
+        t += 1
+        while t < total and lines[t] == line:
+            value = np.float64(scores[t])
+            acc += value
+            lo = min(lo, value)
+            hi = max(hi, value)
+            count += 1
+            t += 1
+        mean[line] = acc / count
+        low[line] = lo
+        high[line] = hi
+    return mean, low, high
+
+
+@njit(cache=True, nogil=True)
+def _hash_codes(codes, start, length):
+    h = _FNV_OFFSET
+    for k in range(length):
+        h = (h ^ np.uint64(codes[start + k])) * _FNV_PRIME
+    return _mix(h)
+
+
+@njit(cache=True, nogil=True)
+def _fill_slots(codes, starts, lengths, slots):
+    mask = slots.shape[0] - 1
+    for index in range(starts.shape[0]):
+        slot = np.int64(_hash_codes(codes, starts[index], lengths[index]) & np.uint64(mask))
+        while slots[slot] != 0:
+            slot = (slot + 1) & mask
+        slots[slot] = index + 1
+
+
+@njit(cache=True, nogil=True)
+def _stopword_counts(codes, starts, lengths, table, lower, word_codes, word_starts, word_lengths, slots, max_length):
+    """Per line, the words (runs of non-space characters) that are stop words once lowered,
+    and whether a word holds a capital sigma (lowered by its neighbours: left to Python)."""
+    n = starts.shape[0]
+    count = np.zeros(n)
+    unsure = np.zeros(n, dtype=np.bool_)
+    mask = slots.shape[0] - 1
+    for i in range(n):
+        position = starts[i]
+        end = position + lengths[i]
+        while position < end:
+            if _flags(table, codes[position]) & SPACE:
+                position += 1
+                continue
+            word_start = position
+            while position < end and not _flags(table, codes[position]) & SPACE:
+                position += 1
+            length = position - word_start
+            if length > max_length:
+                continue
+            h = _FNV_OFFSET
+            known = True
+            for p in range(word_start, position):
+                code = codes[p]
+                if code == CAPITAL_SIGMA:
+                    unsure[i] = True
+                if code > BMP_LAST:  # lowered beyond the BMP too: no stop word
+                    known = False
+                    break
+                h = (h ^ np.uint64(lower[code])) * _FNV_PRIME
+            if not known:
+                continue
+            slot = np.int64(_mix(h) & np.uint64(mask))
+            while slots[slot] != 0:
+                index = slots[slot] - 1
+                if word_lengths[index] == length:
+                    same = True
+                    for p in range(length):
+                        if lower[codes[word_start + p]] != word_codes[word_starts[index] + p]:
+                            same = False
+                            break
+                    if same:
+                        count[i] += 1.0
+                        break
+                slot = (slot + 1) & mask
+    return count, unsure
+
+
+@njit(cache=True, nogil=True)
+def _same_codes(codes, a, b, length):
+    for k in range(length):
+        if codes[a + k] != codes[b + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _repeats_in_doc(codes, starts, lengths, doc):
+    """How many other lines of the same document hold the same text (compared code by code)."""
+    n = starts.shape[0]
+    size = 8
+    while size < 2 * n:
+        size *= 2
+    mask = size - 1
+    slots = np.zeros(size, dtype=np.int64)  # first line of a text + 1
+    first_of = np.empty(n, dtype=np.int64)
+    hashes = np.empty(n, dtype=np.uint64)
+    times = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        h = _mix(_hash_codes(codes, starts[i], lengths[i]) ^ (np.uint64(doc[i]) * np.uint64(0x9E3779B97F4A7C15)))
+        hashes[i] = h
+        slot = np.int64(h & np.uint64(mask))
+        while True:
+            if slots[slot] == 0:
+                slots[slot] = i + 1
+                first_of[i] = i
+                break
+            other = slots[slot] - 1
+            if (hashes[other] == h and doc[other] == doc[i] and lengths[other] == lengths[i]
+                    and _same_codes(codes, starts[other], starts[i], lengths[i])):
+                first_of[i] = other
+                break
+            slot = (slot + 1) & mask
+        times[first_of[i]] += 1
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = times[first_of[i]] - 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _corpus_lookup(codes, starts, lengths, table, lower, key_codes, key_starts, key_lengths, slots):
+    """Per line, the index of the corpus line equal to its normalised text (lowered, runs of
+    whitespace as one space: features.normalise_line), -1 if none; and whether the line holds
+    a character whose lowering the kernel does not copy (left to Python)."""
+    n = starts.shape[0]
+    index = np.full(n, -1, dtype=np.int64)
+    unsure = np.zeros(n, dtype=np.bool_)
+    mask = slots.shape[0] - 1
+    for i in range(n):
+        start, end = starts[i], starts[i] + lengths[i]
+        h = _FNV_OFFSET
+        size = 0
+        pending_space = False
+        for p in range(start, end):
+            code = codes[p]
+            if code > BMP_LAST or code == CAPITAL_SIGMA or code == DOTTED_CAPITAL_I:
+                unsure[i] = True
+                break
+            if _flags(table, code) & SPACE:
+                pending_space = size > 0
+                continue
+            if pending_space:
+                h = (h ^ np.uint64(32)) * _FNV_PRIME
+                size += 1
+                pending_space = False
+            h = (h ^ np.uint64(lower[code])) * _FNV_PRIME
+            size += 1
+        if unsure[i] or size == 0:
+            continue
+        slot = np.int64(_mix(h) & np.uint64(mask))
+        while slots[slot] != 0:
+            key = slots[slot] - 1
+            if key_lengths[key] == size and _same_normalised(codes, start, end, table, lower, key_codes,
+                                                             key_starts[key]):
+                index[i] = key
+                break
+            slot = (slot + 1) & mask
+    return index, unsure
+
+
+@njit(cache=True, nogil=True)
+def _same_normalised(codes, start, end, table, lower, key_codes, key_start):
+    """Whether the normalised text of ``codes[start:end]`` is the key at ``key_start`` (whose
+    length is that of the normalised text)."""
+    k = key_start
+    pending_space = False
+    emitted = False
+    for p in range(start, end):
+        code = codes[p]
+        if _flags(table, code) & SPACE:
+            pending_space = emitted
+            continue
+        if pending_space:
+            if key_codes[k] != 32:
+                return False
+            k += 1
+            pending_space = False
+        if key_codes[k] != lower[code]:
+            return False
+        k += 1
+        emitted = True
+    return True
+
+
+def _lines_holding_any(codes, starts, lengths, literals: Literals, folds: np.ndarray | None = None) -> np.ndarray:
+    """Whether each line holds one of ``literals``, compared with each code point folded by
+    ``folds`` (a BMP table; None: as it is)."""
+    return _lines_holding(codes, starts, lengths, literals.codes, literals.starts, literals.lengths, literals.first,
+                          identity_table() if folds is None else folds)
+
+
+@lru_cache(maxsize=1)
+def identity_table() -> np.ndarray:
+    return np.arange(BMP_LAST + 1, dtype=np.uint32)
+
+
+@njit(cache=True, nogil=True)
+def _folded(code, folds):
+    return folds[code] if code <= BMP_LAST else code
+
+
+@njit(cache=True, nogil=True)
+def _lines_holding(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, first, folds):
+    n = starts.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        start, end = starts[i], starts[i] + lengths[i]
+        for p in range(start, end):
+            code = _folded(codes[p], folds)
+            if code > BMP_LAST or not first[code]:
+                continue
+            for j in range(lit_starts.shape[0]):
+                length = lit_lengths[j]
+                if p + length > end:
+                    continue
+                same = True
+                for k in range(length):
+                    if _folded(codes[p + k], folds) != lit_codes[lit_starts[j] + k]:
+                        same = False
+                        break
+                if same:
+                    out[i] = True
+                    break
+            if out[i]:
+                break
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _shared_with_long(lines, buckets, doc, is_long, n):
+    """features.shared_with_long from the tokens' lines and buckets (sorted by line, documents
+    in runs): each document's buckets counted in a hash table of its own."""
+    share = np.zeros(n)
+    total = lines.shape[0]
+    biggest = 0
+    t0 = 0
+    while t0 < total:
+        t1 = t0
+        while t1 < total and doc[lines[t1]] == doc[lines[t0]]:
+            t1 += 1
+        biggest = max(biggest, t1 - t0)
+        t0 = t1
+    capacity = 8
+    while capacity < 2 * biggest:
+        capacity *= 2
+    keys = np.full(capacity, -1, dtype=np.int64)
+    long_lines = np.zeros(capacity, dtype=np.int64)  # long lines holding the bucket
+    counted = np.full(capacity, -1, dtype=np.int64)  # last line counted in long_lines
+    seen = np.full(capacity, -1, dtype=np.int64)  # last line that counted the bucket as its own
+    slot_of = np.empty(total, dtype=np.int64)
+    distinct = np.zeros(n, dtype=np.int64)
+    shared = np.zeros(n, dtype=np.int64)
+    t0 = 0
+    while t0 < total:
+        t1 = t0
+        while t1 < total and doc[lines[t1]] == doc[lines[t0]]:
+            t1 += 1
+        size = 8
+        while size < 2 * (t1 - t0):
+            size *= 2
+        mask = size - 1
+        for t in range(t0, t1):
+            bucket = buckets[t]
+            slot = bucket & mask  # a bucket is bits of a mixed hash already
+            while keys[slot] != -1 and keys[slot] != bucket:
+                slot = (slot + 1) & mask
+            keys[slot] = bucket
+            slot_of[t] = slot
+            line = lines[t]
+            if counted[slot] != line:
+                counted[slot] = line
+                long_lines[slot] += is_long[line]
+        for t in range(t0, t1):
+            slot = slot_of[t]
+            line = lines[t]
+            if seen[slot] != line:
+                seen[slot] = line
+                distinct[line] += 1
+                if long_lines[slot] - is_long[line] > 0:
+                    shared[line] += 1
+        keys[:size] = -1
+        long_lines[:size] = 0
+        counted[:size] = -1
+        seen[:size] = -1
+        t0 = t1
+    for i in range(n):
+        if distinct[i] > 0:
+            share[i] = shared[i] / distinct[i]
+    return share
+
+
+@njit(cache=True, nogil=True)
+def _fold_codes(codes, folds):
+    out = np.empty_like(codes)
+    for p in range(codes.shape[0]):
+        out[p] = _folded(codes[p], folds)
+    return out
+
+
+# --- the scanners' tests, each erring only towards "may match" (see DATE_PATTERN_SHA256)
+
+@njit(cache=True, nogil=True)
+def _may_be_digit(code, table):
+    return code > BMP_LAST or (table[code] & DIGIT) != 0
+
+
+@njit(cache=True, nogil=True)
+def _may_be_non_word(f, q, end, table):
+    """Whether ``\\b`` may hold after a word character at ``q - 1``: the line ends at ``q`` or
+    ``f[q]`` may be no word character."""
+    return q >= end or f[q] > BMP_LAST or (table[f[q]] & (ALPHA | DIGIT)) == 0
+
+
+@njit(cache=True, nogil=True)
+def _may_start_word(f, p, start, table):
+    """Whether ``\\b`` may hold before a word character at ``p``."""
+    return p == start or f[p - 1] > BMP_LAST or (table[f[p - 1]] & (ALPHA | DIGIT)) == 0
+
+
+@njit(cache=True, nogil=True)
+def _digits_at(f, p, end, k, table):
+    """Whether ``f[p:p + k]`` may be ``k`` digits."""
+    if p + k > end:
+        return False
+    for q in range(p, p + k):
+        if not _may_be_digit(f[q], table):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _literal_at(f, p, end, lit_codes, lit_start, lit_length):
+    if p + lit_length > end:
+        return False
+    for k in range(lit_length):
+        if f[p + k] != lit_codes[lit_start + k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _blanks(f, q, end):
+    """``q`` after a run of ``[ \t]`` (``q`` itself when there is none)."""
+    while q < end and (f[q] == 32 or f[q] == 9):
+        q += 1
+    return q
+
+
+@njit(cache=True, nogil=True)
+def _month_end(f, p, end, months):
+    """After a month's first three letters at ``p`` and any small ASCII letters, or -1."""
+    if p + 3 > end:
+        return -1
+    for m in range(0, months.shape[0], 3):
+        if f[p] == months[m] and f[p + 1] == months[m + 1] and f[p + 2] == months[m + 2]:
+            q = p + 3
+            while q < end and 97 <= f[q] <= 122:
+                q += 1
+            return q
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _date_candidates(f, starts, lengths, table, months, unit_codes, unit_starts, unit_lengths):
+    """Lines where DATE_PATTERN may match (``f``: folded code points), its six alternatives
+    tried at every position."""
+    n = starts.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        start, end = starts[i], starts[i] + lengths[i]
+        for p in range(start, end):
+            code = f[p]
+            digit = _may_be_digit(code, table)
+            if not (digit or 97 <= code <= 122) or not _may_start_word(f, p, start, table):
+                continue
+            if not digit:
+                # \b{MONTH}[ \t]+\d{1,2}\b
+                q = _month_end(f, p, end, months)
+                if q >= 0:
+                    if q < end and f[q] == 46:
+                        q += 1
+                    r = _blanks(f, q, end)
+                    if r > q and (_digits_at(f, r, end, 1, table) and _may_be_non_word(f, r + 1, end, table)
+                                  or _digits_at(f, r, end, 2, table) and _may_be_non_word(f, r + 2, end, table)):
+                        out[i] = True
+                        break
+                if code != 97:  # "a": the alternative of "an hour ago"
+                    continue
+            # \b(?:\d+|an?)[ \t]+(?:minute|hour|day|week|month|year)s?[ \t]+ago\b
+            q = p + 1
+            if digit:
+                while q < end and _may_be_digit(f[q], table):
+                    q += 1
+            elif q < end and f[q] == 110:  # "an"
+                q += 1
+            r = _blanks(f, q, end)
+            if r > q:
+                for u in range(unit_starts.shape[0]):
+                    if _literal_at(f, r, end, unit_codes, unit_starts[u], unit_lengths[u]):
+                        s = r + unit_lengths[u]
+                        if s < end and f[s] == 115:  # "s"
+                            s += 1
+                        t = _blanks(f, s, end)
+                        if (t > s and t + 3 <= end and f[t] == 97 and f[t + 1] == 103 and f[t + 2] == 111
+                                and _may_be_non_word(f, t + 3, end, table)):
+                            out[i] = True
+                        break
+                if out[i]:
+                    break
+            if not digit:
+                continue
+            for k in range(1, 3):
+                if not _digits_at(f, p, end, k, table):
+                    break
+                q = p + k
+                # \b\d{1,2}(?:st|nd|rd|th)?[ \t]+{MONTH}\b  ([a-z]*\.?\b: the letters then no word character)
+                for suffixed in range(2):
+                    r = q
+                    if suffixed:
+                        if r + 2 > end or not (f[r] == 115 and f[r + 1] == 116 or f[r] == 110 and f[r + 1] == 100
+                                               or f[r] == 114 and f[r + 1] == 100 or f[r] == 116 and f[r + 1] == 104):
+                            continue
+                        r += 2
+                    s = _blanks(f, r, end)
+                    if s > r:
+                        t = _month_end(f, s, end, months)
+                        if t >= 0 and _may_be_non_word(f, t, end, table):
+                            out[i] = True
+                # \b\d{1,2}:\d{2}\b
+                if (q < end and f[q] == 58 and _digits_at(f, q + 1, end, 2, table)
+                        and _may_be_non_word(f, q + 3, end, table)):
+                    out[i] = True
+                # \b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b
+                if q < end and (f[q] == 47 or f[q] == 46):
+                    for k2 in range(1, 3):
+                        if not _digits_at(f, q + 1, end, k2, table):
+                            break
+                        r = q + 1 + k2
+                        if r < end and (f[r] == 47 or f[r] == 46):
+                            for k3 in range(2, 5):
+                                if not _digits_at(f, r + 1, end, k3, table):
+                                    break
+                                if _may_be_non_word(f, r + 1 + k3, end, table):
+                                    out[i] = True
+                if out[i]:
+                    break
+            # \b\d{4}-\d{2}-\d{2}\b
+            if (_digits_at(f, p, end, 4, table) and p + 4 < end and f[p + 4] == 45
+                    and _digits_at(f, p + 5, end, 2, table) and p + 7 < end and f[p + 7] == 45
+                    and _digits_at(f, p + 8, end, 2, table) and _may_be_non_word(f, p + 10, end, table)):
+                out[i] = True
+            if out[i]:
+                break
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _comment_candidates(f, starts, lengths, table, word_codes, word_starts, word_lengths, word_first, verb_codes,
+                        verb_starts, verb_lengths, verb_first):
+    """Lines where COMMENT_PATTERN may match (``f``: folded code points): one of its words
+    between word boundaries, or a verb, a colon and the line's end, blanks between."""
+    n = starts.shape[0]
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        start, end = starts[i], starts[i] + lengths[i]
+        for p in range(start, end):
+            code = f[p]
+            if code > BMP_LAST:
+                continue
+            if word_first[code] and _may_start_word(f, p, start, table):
+                for w in range(word_starts.shape[0]):
+                    if (_literal_at(f, p, end, word_codes, word_starts[w], word_lengths[w])
+                            and _may_be_non_word(f, p + word_lengths[w], end, table)):
+                        out[i] = True
+                        break
+            if not out[i] and verb_first[code]:
+                for v in range(verb_starts.shape[0]):
+                    if _literal_at(f, p, end, verb_codes, verb_starts[v], verb_lengths[v]):
+                        q = _blanks(f, p + verb_lengths[v], end)
+                        if q < end and f[q] == 58:
+                            r = _blanks(f, q + 1, end)
+                            if r >= end or f[r] == 10:  # $ (MULTILINE: a line's end)
+                                out[i] = True
+                                break
+            if out[i]:
+                break
+    return out
