@@ -43,6 +43,7 @@ import numpy as np
 from numba import njit
 
 from . import features, lexical
+from .compiled_neighbourhood import _nearest, _running_sum, _shifted, _window_mean
 from .features import (
     ALPHA,
     ANY_DIGIT,
@@ -115,6 +116,12 @@ class Literals(Strings):
             if not string or ord(max(string)) > BMP_LAST:
                 raise ValueError(f"literals must be non-empty and in the Basic Multilingual Plane: {string!r}")
             self.first[ord(string[0])] = True
+        # which pairs of ASCII characters begin a literal (literals of two ASCII characters
+        # or more): a position whose pair is not in it begins none
+        self.pairs = np.zeros((128, 128), dtype=np.bool_)
+        for string in self.strings:
+            if len(string) >= 2 and string[:2].isascii():
+                self.pairs[ord(string[0]), ord(string[1])] = True
 
 
 class WordTable:
@@ -191,24 +198,29 @@ class CompiledBatch(Batch):
         self._check_markup_alnum()
 
     # --- markup: the regexes only on the lines that may hold some
-    @staticmethod
-    def _link_markup(lines: list[str]) -> LinkMarkup:
+    def _link_markup(self, lines: list[str]) -> LinkMarkup:
+        """:meth:`Batch._link_markup`, leaving the batch's code points, line lengths (and,
+        without markup, joined text) computed on the way in :attr:`__dict__`."""
         stripped = list(map(str.strip, lines))
-        joined = "\n".join(stripped)
+        lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))
+        joined = "\n".join(["", *stripped])  # Batch.joined: "\n" before every line
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         if not any(hint in joined for hint in MARKUP_HINTS):
+            self.__dict__.update(joined=joined, codes=codes, n_chars=lengths)
             return LinkMarkup.of(stripped)
         # LinkMarkup.of applies patterns that stay inside a line (boilerkit.markup) to every
         # line once one line holds a hint: run on the lines holding a character a pattern
         # begins with (_MARKUP_LINE_CHARS) or a sentinel it takes out, they give those lines
         # what they give them in the whole batch, and leave the other lines as they are.
-        codes = np.frombuffer(("\n" + joined).encode("utf-32-le"), dtype=np.uint32)
-        lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))
         starts = np.cumsum(lengths + 1) - lengths
         hinted = np.flatnonzero(_lines_holding_any(codes, starts, lengths, _MARKUP_LINE_CHARS))
         marked = LinkMarkup.of([stripped[i] for i in hinted.tolist()])
         visible = stripped
         for i, line in zip(hinted.tolist(), marked.visible_lines):
             visible[i] = line
+        new = Strings(marked.visible_lines)
+        self.__dict__.update(n_chars=_replaced(lengths, hinted, new.lengths),
+                             codes=_splice(codes, starts, lengths, hinted, new.codes, new.starts, new.lengths))
         n = len(lines)
         link_chars, links, images = np.zeros(n), np.zeros(n), np.zeros(n)
         link_chars[hinted], links[hinted], images[hinted] = marked.link_chars, marked.links, marked.images
@@ -224,10 +236,6 @@ class CompiledBatch(Batch):
             unlinked[rest] = (self.count_class(ALPHA) + self.count_class(DIGIT))[rest]
 
     # --- per-line character arrays
-    @cached_property
-    def joined(self) -> str:
-        return "\n" + "\n".join(self.stripped) if self.n else ""
-
     @cached_property
     def _scan(self) -> tuple[np.ndarray, ...]:
         starts, _ = self._bounds
@@ -334,13 +342,15 @@ class CompiledBatch(Batch):
         starts, _ = self._bounds
         digest = pattern_digest(pattern)
         if digest == DATE_PATTERN_SHA256:
-            candidates = _date_candidates(self.folded_codes, starts, self.n_chars, char_class_table(),
-                                          _MONTHS.codes, _TIME_UNITS.codes, _TIME_UNITS.starts, _TIME_UNITS.lengths)
+            digits = self.count_class(DIGIT) + self.counts[BEYOND_BMP]
+            candidates = _date_candidates(self.folded_codes, starts, self.n_chars, digits, char_class_table(),
+                                          _MONTHS.codes, _MONTHS.pairs, _TIME_UNITS.codes, _TIME_UNITS.starts,
+                                          _TIME_UNITS.lengths)
         elif digest == COMMENT_PATTERN_SHA256:
             candidates = _comment_candidates(self.folded_codes, starts, self.n_chars, char_class_table(),
                                              _COMMENT_WORDS.codes, _COMMENT_WORDS.starts, _COMMENT_WORDS.lengths,
-                                             _COMMENT_WORDS.first, _COMMENT_VERBS.codes, _COMMENT_VERBS.starts,
-                                             _COMMENT_VERBS.lengths, _COMMENT_VERBS.first)
+                                             _COMMENT_WORDS.pairs, _COMMENT_VERBS.codes, _COMMENT_VERBS.starts,
+                                             _COMMENT_VERBS.lengths, _COMMENT_VERBS.pairs)
         else:
             literals = _hint_literals(tuple(literal for literal in hint if literal != ANY_DIGIT))
             candidates = _lines_holding_any(self.codes, starts, self.n_chars, literals, fold_table())
@@ -358,6 +368,34 @@ class CompiledBatch(Batch):
         """:attr:`codes` folded as :attr:`Batch.folded` folds them (but for a capital sigma, a
         small sigma either way, and characters beyond the BMP, unchanged: letters either way)."""
         return _fold_codes(self.codes, fold_table())
+
+    # --- sums, windows, shifts and runs inside each document (DocumentIndex), one pass each
+    def _running_sum(self, values: np.ndarray) -> np.ndarray:
+        """``[0, v0, v0 + v1, ...]`` over the whole batch, added as ``np.cumsum`` adds them
+        (DocumentIndex's sums are differences of it), kept per column."""
+        sums = self.__dict__.setdefault("_running_sums", {})
+        entry = sums.get(id(values))
+        if entry is None or entry[0] is not values:
+            entry = sums[id(values)] = (values, _running_sum_of(np.asarray(values, dtype=np.float64)))
+        return entry[1]
+
+    def doc_sum(self, values: np.ndarray) -> np.ndarray:
+        return _doc_sum(self._running_sum(values), self.doc_start, self.doc_end)
+
+    def doc_max(self, values: np.ndarray) -> np.ndarray:
+        return _doc_max(np.asarray(values, dtype=np.float64), self.doc_start, self.doc_end)
+
+    def window_mean(self, values: np.ndarray, before: int, after: int) -> np.ndarray:
+        return _window_mean_of(self._running_sum(values), self.doc_start, self.doc_end, before, after)
+
+    def shifted(self, values: np.ndarray, offset: int, missing: float = -1.0) -> np.ndarray:
+        return _shifted_of(np.asarray(values, dtype=np.float64), self.doc_start, self.doc_end, offset, missing)
+
+    def run_length(self, keys: np.ndarray) -> np.ndarray:
+        return _run_length(np.asarray(keys).astype(np.int64), self.doc)
+
+    def nearest(self, mask: np.ndarray, direction: int) -> np.ndarray:
+        return _nearest_of(np.asarray(mask, dtype=np.bool_), self.doc_start, self.doc_end, direction)
 
     def feature(self, name: str) -> np.ndarray:
         if name not in self._features and name in COMPILED_FEATURES:
@@ -441,7 +479,11 @@ COMPILED_FEATURES = {
 
 @njit(cache=True, nogil=True)
 def _flags(table, code):
-    return table[code if code <= BMP_LAST else BMP_LAST]
+    """The class flags of ``code`` (features.char_class_table; beyond the BMP, U+FFFF's)."""
+    code = np.int64(code)
+    if code > BMP_LAST:
+        code = BMP_LAST
+    return np.int64(table[code])
 
 
 @njit(cache=True, nogil=True)
@@ -455,28 +497,39 @@ def _scan_lines(codes, starts, lengths, table):
     last = np.zeros(n, dtype=np.uint32)
     second_last = np.zeros(n, dtype=np.uint32)
     first_word = np.zeros(n, dtype=np.int64)
-    line_counts = np.zeros(N_COUNTS, dtype=np.int64)
     for i in range(n):
         start, length = starts[i], lengths[i]
-        line_counts[:] = 0
+        # one counter a flag bit, in registers (features.ALPHA ... CJK_FUNCTION)
+        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = 0
+        words = title_words = beyond = 0
         previous_space = True  # the "\n" before the line
         word_end = -1
         for k in range(length):
             code = codes[start + k]
-            flags = _flags(table, code)
-            for bit in range(N_FLAG_BITS):
-                line_counts[bit] += (flags >> bit) & 1
+            flags = np.int64(_flags(table, code))
+            c0 += flags & 1
+            c1 += (flags >> 1) & 1
+            c2 += (flags >> 2) & 1
+            c3 += (flags >> 3) & 1
+            c4 += (flags >> 4) & 1
+            c5 += (flags >> 5) & 1
+            c6 += (flags >> 6) & 1
+            c7 += (flags >> 7) & 1
+            c8 += (flags >> 8) & 1
+            c9 += (flags >> 9) & 1
+            c10 += (flags >> 10) & 1
             space = (flags & SPACE) != 0
             if not space and previous_space:
-                line_counts[WORDS] += 1
-                if flags & UPPER:
-                    line_counts[TITLE_WORDS] += 1
+                words += 1
+                title_words += (flags & UPPER) != 0
             if space and word_end < 0:
                 word_end = k
             previous_space = space
-            if code > BMP_LAST:
-                line_counts[BEYOND_BMP] += 1
-        counts[:, i] = line_counts
+            beyond += code > BMP_LAST
+        counts[0, i], counts[1, i], counts[2, i], counts[3, i] = c0, c1, c2, c3
+        counts[4, i], counts[5, i], counts[6, i], counts[7, i] = c4, c5, c6, c7
+        counts[8, i], counts[9, i], counts[10, i] = c8, c9, c10
+        counts[WORDS, i], counts[TITLE_WORDS, i], counts[BEYOND_BMP, i] = words, title_words, beyond
         first_word[i] = length if word_end < 0 else word_end
         if length > 0:
             first[i] = codes[start]
@@ -751,7 +804,10 @@ def identity_table() -> np.ndarray:
 
 @njit(cache=True, nogil=True)
 def _folded(code, folds):
-    return folds[code] if code <= BMP_LAST else code
+    code = np.int64(code)
+    if code > BMP_LAST:
+        return code
+    return np.int64(folds[code])
 
 
 @njit(cache=True, nogil=True)
@@ -852,24 +908,39 @@ def _fold_codes(codes, folds):
     return out
 
 
-# --- the scanners' tests, each erring only towards "may match" (see DATE_PATTERN_SHA256)
+# --- the scanners' tests, each erring only towards "may match" (see DATE_PATTERN_SHA256).
+# Written with int64 code points and early returns: an and-chain indexing an array by a
+# uint32 compiles to code about 20 times as slow (numba 0.61).
 
 @njit(cache=True, nogil=True)
 def _may_be_digit(code, table):
-    return code > BMP_LAST or (table[code] & DIGIT) != 0
+    code = np.int64(code)
+    if code > BMP_LAST:
+        return True
+    return (table[code] & DIGIT) != 0
 
 
 @njit(cache=True, nogil=True)
 def _may_be_non_word(f, q, end, table):
     """Whether ``\\b`` may hold after a word character at ``q - 1``: the line ends at ``q`` or
     ``f[q]`` may be no word character."""
-    return q >= end or f[q] > BMP_LAST or (table[f[q]] & (ALPHA | DIGIT)) == 0
+    if q >= end:
+        return True
+    code = np.int64(f[q])
+    if code > BMP_LAST:
+        return True
+    return (table[code] & (ALPHA | DIGIT)) == 0
 
 
 @njit(cache=True, nogil=True)
 def _may_start_word(f, p, start, table):
     """Whether ``\\b`` may hold before a word character at ``p``."""
-    return p == start or f[p - 1] > BMP_LAST or (table[f[p - 1]] & (ALPHA | DIGIT)) == 0
+    if p == start:
+        return True
+    code = np.int64(f[p - 1])
+    if code > BMP_LAST:
+        return True
+    return (table[code] & (ALPHA | DIGIT)) == 0
 
 
 @njit(cache=True, nogil=True)
@@ -888,17 +959,29 @@ def _literal_at(f, p, end, lit_codes, lit_start, lit_length):
     if p + lit_length > end:
         return False
     for k in range(lit_length):
-        if f[p + k] != lit_codes[lit_start + k]:
+        if np.int64(f[p + k]) != np.int64(lit_codes[lit_start + k]):
             return False
     return True
 
 
 @njit(cache=True, nogil=True)
+def _is_blank(code):
+    code = np.int64(code)
+    return code == 32 or code == 9
+
+
+@njit(cache=True, nogil=True)
 def _blanks(f, q, end):
     """``q`` after a run of ``[ \t]`` (``q`` itself when there is none)."""
-    while q < end and (f[q] == 32 or f[q] == 9):
+    while q < end and _is_blank(f[q]):
         q += 1
     return q
+
+
+@njit(cache=True, nogil=True)
+def _is_small_ascii(code):
+    code = np.int64(code)
+    return 97 <= code <= 122
 
 
 @njit(cache=True, nogil=True)
@@ -907,57 +990,91 @@ def _month_end(f, p, end, months):
     if p + 3 > end:
         return -1
     for m in range(0, months.shape[0], 3):
-        if f[p] == months[m] and f[p + 1] == months[m + 1] and f[p + 2] == months[m + 2]:
+        if _literal_at(f, p, end, months, m, 3):
             q = p + 3
-            while q < end and 97 <= f[q] <= 122:
+            while q < end and _is_small_ascii(f[q]):
                 q += 1
             return q
     return -1
 
 
 @njit(cache=True, nogil=True)
-def _date_candidates(f, starts, lengths, table, months, unit_codes, unit_starts, unit_lengths):
-    """Lines where DATE_PATTERN may match (``f``: folded code points), its six alternatives
-    tried at every position."""
+def _code_at(f, q, end):
+    """``f[q]``, or -1 past the line's end."""
+    return np.int64(f[q]) if q < end else -1
+
+
+@njit(cache=True, nogil=True)
+def _holds_ago(f, start, end):
+    for p in range(start, end - 2):
+        if np.int64(f[p]) == 97 and np.int64(f[p + 1]) == 103 and np.int64(f[p + 2]) == 111:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _pair_at(f, p, end, pairs):
+    """Whether the two characters at ``p`` may begin a literal of ``pairs`` (Literals.pairs)."""
+    if p + 1 >= end:
+        return False
+    x, y = np.int64(f[p]), np.int64(f[p + 1])
+    if x >= 128 or y >= 128:
+        return False
+    return pairs[x, y]
+
+
+@njit(cache=True, nogil=True)
+def _date_candidates(f, starts, lengths, digits, table, months, month_pairs, unit_codes, unit_starts, unit_lengths):
+    """Lines where DATE_PATTERN may match (``f``: folded code points; ``digits``: the
+    characters of each line that may be digits), its six alternatives tried at every
+    position."""
     n = starts.shape[0]
     out = np.zeros(n, dtype=np.bool_)
     for i in range(n):
         start, end = starts[i], starts[i] + lengths[i]
+        # without a digit only "an hour ago" can match
+        if digits[i] == 0 and not _holds_ago(f, start, end):
+            continue
         for p in range(start, end):
-            code = f[p]
+            code = np.int64(f[p])
             digit = _may_be_digit(code, table)
-            if not (digit or 97 <= code <= 122) or not _may_start_word(f, p, start, table):
-                continue
             if not digit:
+                if not 97 <= code <= 122 or (digits[i] == 0 and code != 97):
+                    continue
+                month = _pair_at(f, p, end, month_pairs)
+                if not (month or code == 97) or not _may_start_word(f, p, start, table):
+                    continue
                 # \b{MONTH}[ \t]+\d{1,2}\b
-                q = _month_end(f, p, end, months)
+                q = _month_end(f, p, end, months) if month else -1
                 if q >= 0:
-                    if q < end and f[q] == 46:
+                    if _code_at(f, q, end) == 46:  # "."
                         q += 1
                     r = _blanks(f, q, end)
-                    if r > q and (_digits_at(f, r, end, 1, table) and _may_be_non_word(f, r + 1, end, table)
-                                  or _digits_at(f, r, end, 2, table) and _may_be_non_word(f, r + 2, end, table)):
+                    if r > q and ((_digits_at(f, r, end, 1, table) and _may_be_non_word(f, r + 1, end, table))
+                                  or (_digits_at(f, r, end, 2, table) and _may_be_non_word(f, r + 2, end, table))):
                         out[i] = True
                         break
                 if code != 97:  # "a": the alternative of "an hour ago"
                     continue
+            elif not _may_start_word(f, p, start, table):
+                continue
             # \b(?:\d+|an?)[ \t]+(?:minute|hour|day|week|month|year)s?[ \t]+ago\b
             q = p + 1
             if digit:
                 while q < end and _may_be_digit(f[q], table):
                     q += 1
-            elif q < end and f[q] == 110:  # "an"
+            elif _code_at(f, q, end) == 110:  # "an"
                 q += 1
             r = _blanks(f, q, end)
             if r > q:
                 for u in range(unit_starts.shape[0]):
                     if _literal_at(f, r, end, unit_codes, unit_starts[u], unit_lengths[u]):
                         s = r + unit_lengths[u]
-                        if s < end and f[s] == 115:  # "s"
+                        if _code_at(f, s, end) == 115:  # "s"
                             s += 1
                         t = _blanks(f, s, end)
-                        if (t > s and t + 3 <= end and f[t] == 97 and f[t + 1] == 103 and f[t + 2] == 111
-                                and _may_be_non_word(f, t + 3, end, table)):
+                        if (t > s and _code_at(f, t, end) == 97 and _code_at(f, t + 1, end) == 103
+                                and _code_at(f, t + 2, end) == 111 and _may_be_non_word(f, t + 3, end, table)):
                             out[i] = True
                         break
                 if out[i]:
@@ -972,26 +1089,29 @@ def _date_candidates(f, starts, lengths, table, months, unit_codes, unit_starts,
                 for suffixed in range(2):
                     r = q
                     if suffixed:
-                        if r + 2 > end or not (f[r] == 115 and f[r + 1] == 116 or f[r] == 110 and f[r + 1] == 100
-                                               or f[r] == 114 and f[r + 1] == 100 or f[r] == 116 and f[r + 1] == 104):
+                        x, y = _code_at(f, r, end), _code_at(f, r + 1, end)
+                        if not ((x == 115 and y == 116) or (x == 110 and y == 100) or (x == 114 and y == 100)
+                                or (x == 116 and y == 104)):  # st nd rd th
                             continue
                         r += 2
                     s = _blanks(f, r, end)
-                    if s > r:
+                    if s > r and _pair_at(f, s, end, month_pairs):
                         t = _month_end(f, s, end, months)
                         if t >= 0 and _may_be_non_word(f, t, end, table):
                             out[i] = True
                 # \b\d{1,2}:\d{2}\b
-                if (q < end and f[q] == 58 and _digits_at(f, q + 1, end, 2, table)
+                if (_code_at(f, q, end) == 58 and _digits_at(f, q + 1, end, 2, table)
                         and _may_be_non_word(f, q + 3, end, table)):
                     out[i] = True
                 # \b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b
-                if q < end and (f[q] == 47 or f[q] == 46):
+                separator = _code_at(f, q, end)
+                if separator == 47 or separator == 46:
                     for k2 in range(1, 3):
                         if not _digits_at(f, q + 1, end, k2, table):
                             break
                         r = q + 1 + k2
-                        if r < end and (f[r] == 47 or f[r] == 46):
+                        separator = _code_at(f, r, end)
+                        if separator == 47 or separator == 46:
                             for k3 in range(2, 5):
                                 if not _digits_at(f, r + 1, end, k3, table):
                                     break
@@ -1000,8 +1120,8 @@ def _date_candidates(f, starts, lengths, table, months, unit_codes, unit_starts,
                 if out[i]:
                     break
             # \b\d{4}-\d{2}-\d{2}\b
-            if (_digits_at(f, p, end, 4, table) and p + 4 < end and f[p + 4] == 45
-                    and _digits_at(f, p + 5, end, 2, table) and p + 7 < end and f[p + 7] == 45
+            if (_digits_at(f, p, end, 4, table) and _code_at(f, p + 4, end) == 45
+                    and _digits_at(f, p + 5, end, 2, table) and _code_at(f, p + 7, end) == 45
                     and _digits_at(f, p + 8, end, 2, table) and _may_be_non_word(f, p + 10, end, table)):
                 out[i] = True
             if out[i]:
@@ -1010,8 +1130,8 @@ def _date_candidates(f, starts, lengths, table, months, unit_codes, unit_starts,
 
 
 @njit(cache=True, nogil=True)
-def _comment_candidates(f, starts, lengths, table, word_codes, word_starts, word_lengths, word_first, verb_codes,
-                        verb_starts, verb_lengths, verb_first):
+def _comment_candidates(f, starts, lengths, table, word_codes, word_starts, word_lengths, word_pairs, verb_codes,
+                        verb_starts, verb_lengths, verb_pairs):
     """Lines where COMMENT_PATTERN may match (``f``: folded code points): one of its words
     between word boundaries, or a verb, a colon and the line's end, blanks between."""
     n = starts.shape[0]
@@ -1019,24 +1139,111 @@ def _comment_candidates(f, starts, lengths, table, word_codes, word_starts, word
     for i in range(n):
         start, end = starts[i], starts[i] + lengths[i]
         for p in range(start, end):
-            code = f[p]
-            if code > BMP_LAST:
-                continue
-            if word_first[code] and _may_start_word(f, p, start, table):
+            if _pair_at(f, p, end, word_pairs) and _may_start_word(f, p, start, table):
                 for w in range(word_starts.shape[0]):
                     if (_literal_at(f, p, end, word_codes, word_starts[w], word_lengths[w])
                             and _may_be_non_word(f, p + word_lengths[w], end, table)):
                         out[i] = True
                         break
-            if not out[i] and verb_first[code]:
+            if not out[i] and _pair_at(f, p, end, verb_pairs):
                 for v in range(verb_starts.shape[0]):
                     if _literal_at(f, p, end, verb_codes, verb_starts[v], verb_lengths[v]):
                         q = _blanks(f, p + verb_lengths[v], end)
-                        if q < end and f[q] == 58:
+                        if _code_at(f, q, end) == 58:  # ":"
                             r = _blanks(f, q + 1, end)
-                            if r >= end or f[r] == 10:  # $ (MULTILINE: a line's end)
+                            if r >= end or _code_at(f, r, end) == 10:  # $ (MULTILINE: a line's end)
                                 out[i] = True
                                 break
             if out[i]:
                 break
+    return out
+
+
+# --- DocumentIndex's primitives (cached entry points of compiled_neighbourhood's helpers)
+
+@njit(cache=True, nogil=True)
+def _running_sum_of(values):
+    return _running_sum(values)
+
+
+@njit(cache=True, nogil=True)
+def _doc_sum(cumulative, start, end):
+    out = np.empty(start.shape[0])
+    for i in range(out.shape[0]):
+        out[i] = cumulative[end[i]] - cumulative[start[i]]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _doc_max(values, start, end):
+    out = np.empty(values.shape[0])
+    i = 0
+    while i < out.shape[0]:
+        largest = values[start[i]]
+        for j in range(start[i] + 1, end[i]):
+            largest = max(largest, values[j])
+        out[start[i]:end[i]] = largest
+        i = end[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _window_mean_of(cumulative, start, end, before, after):
+    out = np.empty(start.shape[0])
+    _window_mean(cumulative, start, end, before, after, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _shifted_of(values, start, end, offset, missing):
+    out = np.empty(values.shape[0])
+    _shifted(values, start, end, offset, missing, out)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _nearest_of(mask, start, end, direction):
+    return _nearest(mask, start, end, direction)
+
+
+@njit(cache=True, nogil=True)
+def _run_length(keys, doc):
+    """DocumentIndex.run_length: the length of the run of equal keys (inside a document)
+    each line sits in."""
+    n = keys.shape[0]
+    out = np.empty(n)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i] and doc[j] == doc[i]:
+            j += 1
+        out[i:j] = j - i
+        i = j
+    return out
+
+
+def _replaced(values: np.ndarray, rows: np.ndarray, new: np.ndarray) -> np.ndarray:
+    values = values.copy()
+    values[rows] = new
+    return values
+
+
+@njit(cache=True, nogil=True)
+def _splice(codes, starts, lengths, rows, new_codes, new_starts, new_lengths):
+    """The code points of the joined lines (``codes``, a "\\n" before each line) with lines
+    ``rows`` (ascending) replaced by the new ones."""
+    size = codes.shape[0]
+    for r in range(rows.shape[0]):
+        size += new_lengths[r] - lengths[rows[r]]
+    out = np.empty(size, dtype=codes.dtype)
+    source = target = 0  # next code point to copy, and where it goes
+    for r in range(rows.shape[0]):
+        row = rows[r]
+        keep = starts[row] - source
+        out[target:target + keep] = codes[source:starts[row]]
+        target += keep
+        out[target:target + new_lengths[r]] = new_codes[new_starts[r]:new_starts[r] + new_lengths[r]]
+        target += new_lengths[r]
+        source = starts[row] + lengths[row]
+    out[target:] = codes[source:]
     return out

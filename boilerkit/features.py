@@ -373,8 +373,7 @@ class Batch(DocumentIndex):
         self._class_counts: dict[int, np.ndarray] = {}
         self._features: dict[str, np.ndarray] = {}
 
-    @staticmethod
-    def _link_markup(lines: list[str]) -> LinkMarkup:
+    def _link_markup(self, lines: list[str]) -> LinkMarkup:
         return LinkMarkup.of([line.strip() for line in lines])
 
     # --- per-line character arrays
