@@ -84,6 +84,25 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @lru_cache(maxsize=1)
+def flag_lanes() -> tuple[np.ndarray, np.ndarray]:
+    """For each value of the class flags, a 1 in the byte of each flag set: flags 0-7 in the
+    first word, 8-10 in the second, so that adding two words counts eleven classes."""
+    values = np.arange(1 << N_FLAG_BITS, dtype=np.uint64)
+    low, high = np.zeros_like(values), np.zeros_like(values)
+    for bit in range(N_FLAG_BITS):
+        lane = ((values >> np.uint64(bit)) & np.uint64(1)) << np.uint64(8 * (bit % 8))
+        if bit < 8:
+            low |= lane
+        else:
+            high |= lane
+    return low, high
+
+
+# A byte lane of flag_lanes counts up to 255 characters before it is added to the counts.
+LANE_CHARACTERS = 255
+
+
+@lru_cache(maxsize=1)
 def fold_table() -> np.ndarray:
     """:func:`boilerkit.lexical.lower_table` with the folds of ``IGNORECASE_ASCII_FOLDS``:
     every BMP code point as it is in :attr:`boilerkit.features.Batch.folded`."""
@@ -192,6 +211,11 @@ class CompiledBatch(Batch):
     """A :class:`~boilerkit.features.Batch` whose arrays come from compiled kernels: the same
     values, several times faster.  Made by :func:`boilerkit.features.make_batch`."""
 
+    # Column-major: feature_matrix writes each column in one stretch (0.25 against 0.08 us a
+    # line for the bundled model's 139 columns), and the compiled trees copy blocks of rows
+    # column by column anyway (boilerkit.trees._copy_block: as fast from either order).
+    matrix_order = "F"
+
     def __init__(self, doc_ids: np.ndarray, lines: list[str], blank_before: np.ndarray | None = None,
                  physical_lines: np.ndarray | None = None):
         super().__init__(doc_ids, lines, blank_before=blank_before, physical_lines=physical_lines)
@@ -239,7 +263,7 @@ class CompiledBatch(Batch):
     @cached_property
     def _scan(self) -> tuple[np.ndarray, ...]:
         starts, _ = self._bounds
-        return _scan_lines(self.codes, starts, self.n_chars, char_class_table())
+        return _scan_lines(self.codes, starts, self.n_chars, char_class_table(), *flag_lanes())
 
     @property
     def counts(self) -> np.ndarray:
@@ -487,7 +511,7 @@ def _flags(table, code):
 
 
 @njit(cache=True, nogil=True)
-def _scan_lines(codes, starts, lengths, table):
+def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes):
     """Per line: the counts (see CompiledBatch.counts), first, second, last and second-last
     code point (as Batch._char_at gives them) and the first word's length."""
     n = starts.shape[0]
@@ -497,27 +521,19 @@ def _scan_lines(codes, starts, lengths, table):
     last = np.zeros(n, dtype=np.uint32)
     second_last = np.zeros(n, dtype=np.uint32)
     first_word = np.zeros(n, dtype=np.int64)
+    byte = np.uint64(255)
     for i in range(n):
         start, length = starts[i], lengths[i]
-        # one counter a flag bit, in registers (features.ALPHA ... CJK_FUNCTION)
-        c0 = c1 = c2 = c3 = c4 = c5 = c6 = c7 = c8 = c9 = c10 = 0
+        low = high = np.uint64(0)  # the flags' byte lanes (flag_lanes)
+        room = LANE_CHARACTERS  # characters the lanes take before they are added to the counts
         words = title_words = beyond = 0
         previous_space = True  # the "\n" before the line
         word_end = -1
         for k in range(length):
-            code = codes[start + k]
-            flags = np.int64(_flags(table, code))
-            c0 += flags & 1
-            c1 += (flags >> 1) & 1
-            c2 += (flags >> 2) & 1
-            c3 += (flags >> 3) & 1
-            c4 += (flags >> 4) & 1
-            c5 += (flags >> 5) & 1
-            c6 += (flags >> 6) & 1
-            c7 += (flags >> 7) & 1
-            c8 += (flags >> 8) & 1
-            c9 += (flags >> 9) & 1
-            c10 += (flags >> 10) & 1
+            code = np.int64(codes[start + k])
+            flags = _flags(table, code)
+            low += low_lanes[flags]
+            high += high_lanes[flags]
             space = (flags & SPACE) != 0
             if not space and previous_space:
                 words += 1
@@ -526,9 +542,14 @@ def _scan_lines(codes, starts, lengths, table):
                 word_end = k
             previous_space = space
             beyond += code > BMP_LAST
-        counts[0, i], counts[1, i], counts[2, i], counts[3, i] = c0, c1, c2, c3
-        counts[4, i], counts[5, i], counts[6, i], counts[7, i] = c4, c5, c6, c7
-        counts[8, i], counts[9, i], counts[10, i] = c8, c9, c10
+            room -= 1
+            if room == 0 or k == length - 1:
+                for bit in range(8):
+                    counts[bit, i] += np.int64((low >> np.uint64(8 * bit)) & byte)
+                for bit in range(8, N_FLAG_BITS):
+                    counts[bit, i] += np.int64((high >> np.uint64(8 * (bit - 8))) & byte)
+                low = high = np.uint64(0)
+                room = LANE_CHARACTERS
         counts[WORDS, i], counts[TITLE_WORDS, i], counts[BEYOND_BMP, i] = words, title_words, beyond
         first_word[i] = length if word_end < 0 else word_end
         if length > 0:
@@ -538,6 +559,15 @@ def _scan_lines(codes, starts, lengths, table):
         if length >= 2:
             second[i] = codes[start + 1]
     return counts, first, second, last, second_last, first_word
+
+
+@njit(cache=True, nogil=True)
+def _lowered(lower, code):
+    """lexical.lower_table's small letter of ``code`` (itself beyond the BMP)."""
+    code = np.int64(code)
+    if code > BMP_LAST:
+        return code
+    return np.int64(lower[code])
 
 
 @njit(cache=True, nogil=True)
@@ -568,10 +598,11 @@ def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_sal
             if _flags(table, codes[position]) & word:
                 total = np.uint64(0)
                 j = 0
-                while position < end and _flags(table, codes[position]) & word:
-                    code = codes[position]
-                    small = lower[code] if code <= BMP_LAST else code
-                    total += np.uint64(small) * multipliers[j & mask]
+                while position < end:
+                    code = np.int64(codes[position])
+                    if not _flags(table, code) & word:
+                        break
+                    total += np.uint64(_lowered(lower, code)) * multipliers[j & mask]
                     j += 1
                     position += 1
                 hashes[m] = _mix(total + np.uint64(j) * length_salt)
@@ -586,7 +617,7 @@ def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_sal
             out_lines[k] = i
             out_buckets[k] = np.int64(_mix(hashes[t] ^ (hashes[t + 1] * pair_salt)) >> shift)
             k += 1
-    return out_lines[:k].copy(), out_buckets[:k].copy()
+    return out_lines[:k], out_buckets[:k]
 
 
 @njit(cache=True, nogil=True)
@@ -658,7 +689,7 @@ def _stopword_counts(codes, starts, lengths, table, lower, word_codes, word_star
             h = _FNV_OFFSET
             known = True
             for p in range(word_start, position):
-                code = codes[p]
+                code = np.int64(codes[p])
                 if code == CAPITAL_SIGMA:
                     unsure[i] = True
                 if code > BMP_LAST:  # lowered beyond the BMP too: no stop word
@@ -670,23 +701,28 @@ def _stopword_counts(codes, starts, lengths, table, lower, word_codes, word_star
             slot = np.int64(_mix(h) & np.uint64(mask))
             while slots[slot] != 0:
                 index = slots[slot] - 1
-                if word_lengths[index] == length:
-                    same = True
-                    for p in range(length):
-                        if lower[codes[word_start + p]] != word_codes[word_starts[index] + p]:
-                            same = False
-                            break
-                    if same:
-                        count[i] += 1.0
-                        break
+                if word_lengths[index] == length and _same_lowered(codes, word_start, length, lower, word_codes,
+                                                                   word_starts[index]):
+                    count[i] += 1.0
+                    break
                 slot = (slot + 1) & mask
     return count, unsure
 
 
 @njit(cache=True, nogil=True)
+def _same_lowered(codes, start, length, lower, word_codes, word_start):
+    """Whether ``codes[start:start + length]`` lowered (all in the BMP) is the word at
+    ``word_start``."""
+    for p in range(length):
+        if np.int64(lower[np.int64(codes[start + p])]) != np.int64(word_codes[word_start + p]):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _same_codes(codes, a, b, length):
     for k in range(length):
-        if codes[a + k] != codes[b + k]:
+        if np.int64(codes[a + k]) != np.int64(codes[b + k]):
             return False
     return True
 
@@ -740,7 +776,7 @@ def _corpus_lookup(codes, starts, lengths, table, lower, key_codes, key_starts, 
         size = 0
         pending_space = False
         for p in range(start, end):
-            code = codes[p]
+            code = np.int64(codes[p])
             if code > BMP_LAST or code == CAPITAL_SIGMA or code == DOTTED_CAPITAL_I:
                 unsure[i] = True
                 break
@@ -774,16 +810,16 @@ def _same_normalised(codes, start, end, table, lower, key_codes, key_start):
     pending_space = False
     emitted = False
     for p in range(start, end):
-        code = codes[p]
+        code = np.int64(codes[p])
         if _flags(table, code) & SPACE:
             pending_space = emitted
             continue
         if pending_space:
-            if key_codes[k] != 32:
+            if np.int64(key_codes[k]) != 32:
                 return False
             k += 1
             pending_space = False
-        if key_codes[k] != lower[code]:
+        if np.int64(key_codes[k]) != np.int64(lower[code]):
             return False
         k += 1
         emitted = True
@@ -811,6 +847,16 @@ def _folded(code, folds):
 
 
 @njit(cache=True, nogil=True)
+def _folded_literal_at(codes, p, end, folds, lit_codes, lit_start, lit_length):
+    if p + lit_length > end:
+        return False
+    for k in range(lit_length):
+        if _folded(codes[p + k], folds) != np.int64(lit_codes[lit_start + k]):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _lines_holding(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, first, folds):
     n = starts.shape[0]
     out = np.zeros(n, dtype=np.bool_)
@@ -818,18 +864,12 @@ def _lines_holding(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, f
         start, end = starts[i], starts[i] + lengths[i]
         for p in range(start, end):
             code = _folded(codes[p], folds)
-            if code > BMP_LAST or not first[code]:
+            if code > BMP_LAST:
+                continue
+            if not first[code]:
                 continue
             for j in range(lit_starts.shape[0]):
-                length = lit_lengths[j]
-                if p + length > end:
-                    continue
-                same = True
-                for k in range(length):
-                    if _folded(codes[p + k], folds) != lit_codes[lit_starts[j] + k]:
-                        same = False
-                        break
-                if same:
+                if _folded_literal_at(codes, p, end, folds, lit_codes, lit_starts[j], lit_lengths[j]):
                     out[i] = True
                     break
             if out[i]:
@@ -837,67 +877,86 @@ def _lines_holding(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, f
     return out
 
 
+# The fields of a slot of _shared_with_long's table.
+BUCKET, LONG_LINES, COUNTED, SEEN = range(4)
+
+
+@njit(cache=True, nogil=True)
+def _table_size(entries):
+    """A power of two at least 1.5 times ``entries``: linear probing stays short."""
+    size = 8
+    while size < entries + entries // 2:
+        size *= 2
+    return size
+
+
 @njit(cache=True, nogil=True)
 def _shared_with_long(lines, buckets, doc, is_long, n):
     """features.shared_with_long from the tokens' lines and buckets (sorted by line, documents
     in runs): each document's buckets counted in a hash table of its own."""
     share = np.zeros(n)
-    total = lines.shape[0]
+    # the tokens of line i are first_token[i] .. first_token[i + 1] - 1
+    first_token = np.zeros(n + 1, dtype=np.int64)
+    for t in range(lines.shape[0]):
+        first_token[lines[t] + 1] += 1
+    for i in range(n):
+        first_token[i + 1] += first_token[i]
+    # the documents' first lines (and n)
+    doc_starts = [0]
+    for i in range(1, n):
+        if doc[i] != doc[i - 1]:
+            doc_starts.append(i)
+    doc_starts.append(n)
     biggest = 0
-    t0 = 0
-    while t0 < total:
-        t1 = t0
-        while t1 < total and doc[lines[t1]] == doc[lines[t0]]:
-            t1 += 1
-        biggest = max(biggest, t1 - t0)
-        t0 = t1
-    capacity = 8
-    while capacity < 2 * biggest:
-        capacity *= 2
-    keys = np.full(capacity, -1, dtype=np.int64)
-    long_lines = np.zeros(capacity, dtype=np.int64)  # long lines holding the bucket
-    counted = np.full(capacity, -1, dtype=np.int64)  # last line counted in long_lines
-    seen = np.full(capacity, -1, dtype=np.int64)  # last line that counted the bucket as its own
-    slot_of = np.empty(total, dtype=np.int64)
+    for d in range(len(doc_starts) - 1):
+        biggest = max(biggest, first_token[doc_starts[d + 1]] - first_token[doc_starts[d]])
+    capacity = _table_size(biggest)
+    # a slot: its bucket (-1: empty), the long lines holding the bucket, the last line counted
+    # there, and the last line that counted the bucket as its own: 16 bytes, read together
+    table = np.full((capacity, 4), -1, dtype=np.int32)
+    table[:, LONG_LINES] = 0
+    slot_of = np.empty(lines.shape[0], dtype=np.int64)
     distinct = np.zeros(n, dtype=np.int64)
     shared = np.zeros(n, dtype=np.int64)
-    t0 = 0
-    while t0 < total:
-        t1 = t0
-        while t1 < total and doc[lines[t1]] == doc[lines[t0]]:
-            t1 += 1
-        size = 8
-        while size < 2 * (t1 - t0):
-            size *= 2
+    for d in range(len(doc_starts) - 1):
+        first_line, end_line = doc_starts[d], doc_starts[d + 1]
+        size = _table_size(first_token[end_line] - first_token[first_line])
         mask = size - 1
-        for t in range(t0, t1):
-            bucket = buckets[t]
-            slot = bucket & mask  # a bucket is bits of a mixed hash already
-            while keys[slot] != -1 and keys[slot] != bucket:
-                slot = (slot + 1) & mask
-            keys[slot] = bucket
-            slot_of[t] = slot
-            line = lines[t]
-            if counted[slot] != line:
-                counted[slot] = line
-                long_lines[slot] += is_long[line]
-        for t in range(t0, t1):
-            slot = slot_of[t]
-            line = lines[t]
-            if seen[slot] != line:
-                seen[slot] = line
-                distinct[line] += 1
-                if long_lines[slot] - is_long[line] > 0:
-                    shared[line] += 1
-        keys[:size] = -1
-        long_lines[:size] = 0
-        counted[:size] = -1
-        seen[:size] = -1
-        t0 = t1
+        for line in range(first_line, end_line):
+            place = line - first_line  # the line's place in its document: fits 32 bits
+            long_line = is_long[line]
+            for t in range(first_token[line], first_token[line + 1]):
+                bucket = buckets[t]
+                slot = bucket & mask  # a bucket is bits of a mixed hash already
+                while True:
+                    held = np.int64(table[slot, BUCKET])
+                    if held == bucket:
+                        break
+                    if held == -1:
+                        table[slot, BUCKET] = bucket
+                        break
+                    slot = (slot + 1) & mask
+                slot_of[t] = slot
+                if np.int64(table[slot, COUNTED]) != place:
+                    table[slot, COUNTED] = place
+                    table[slot, LONG_LINES] += long_line
+        for line in range(first_line, end_line):
+            place = line - first_line
+            long_line = is_long[line]
+            for t in range(first_token[line], first_token[line + 1]):
+                slot = slot_of[t]
+                if np.int64(table[slot, SEEN]) != place:
+                    table[slot, SEEN] = place
+                    distinct[line] += 1
+                    if np.int64(table[slot, LONG_LINES]) - long_line > 0:
+                        shared[line] += 1
+        table[:size, :] = -1
+        table[:size, LONG_LINES] = 0
     for i in range(n):
         if distinct[i] > 0:
             share[i] = shared[i] / distinct[i]
     return share
+
 
 
 @njit(cache=True, nogil=True)

@@ -578,6 +578,8 @@ class Batch(DocumentIndex):
 
     # Learned word weights (LineFeatures.token_weights_); None: lexical features are 0.
     token_weights: np.ndarray | None = None
+    # Memory order of feature_matrix's matrix (the same values either way).
+    matrix_order = "C"
     # The gold conventions of training pages, a row per line (boilerkit.conventions); None on
     # pages to clean: boilerkit's own.
     conventions: np.ndarray | None = None
@@ -1286,7 +1288,7 @@ def compute_features(
 
 def feature_matrix(batch: Batch, names: Sequence[str] | None = None) -> np.ndarray:
     names = list(FEATURES) if names is None else list(names)
-    matrix = np.empty((batch.n, len(names)), dtype=np.float32)
+    matrix = np.empty((batch.n, len(names)), dtype=np.float32, order=batch.matrix_order)
     for column, name in enumerate(names):
         matrix[:, column] = batch.feature(name)
     return matrix
