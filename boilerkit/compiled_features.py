@@ -67,10 +67,10 @@ from .stopwords import STOPWORDS
 
 # Rows of the per-line counts (CompiledBatch.counts): one per character-class flag bit of
 # features.char_class_table, then word starts, words starting with a capital, characters
-# beyond the Basic Multilingual Plane.
+# beyond the Basic Multilingual Plane, and capital sigmas and dotted capital I's (see below).
 N_FLAG_BITS = 11
-WORDS, TITLE_WORDS, BEYOND_BMP = N_FLAG_BITS, N_FLAG_BITS + 1, N_FLAG_BITS + 2
-N_COUNTS = N_FLAG_BITS + 3
+WORDS, TITLE_WORDS, BEYOND_BMP, SIGMA_OR_DOTTED_I = range(N_FLAG_BITS, N_FLAG_BITS + 4)
+N_COUNTS = N_FLAG_BITS + 4
 BMP_LAST = 0xFFFF
 # Characters whose lowering the kernels do not copy: U+03A3 (capital sigma) lowers to a final
 # or a medial sigma by its neighbours, U+0130 (dotted capital I) to two characters.
@@ -125,10 +125,13 @@ class Strings:
 
 
 class Literals(Strings):
-    """Strings to look for in lines (:func:`_lines_holding_any`)."""
+    """Strings to look for in lines (:func:`_lines_holding_any`), each in one of some groups
+    (``groups``: the group of each string; all in group 0 if not given)."""
 
-    def __init__(self, strings):
+    def __init__(self, strings, groups=None):
         super().__init__(strings)
+        self.groups = np.zeros(len(self.strings), dtype=np.int64) if groups is None else np.asarray(groups)
+        self.n_groups = int(self.groups.max()) + 1 if len(self.strings) else 1
         # which BMP code points start a literal: most characters of a line start none
         self.first = np.zeros(BMP_LAST + 1, dtype=np.bool_)
         for string in self.strings:
@@ -154,6 +157,9 @@ class WordTable:
             size *= 2
         self.slots = np.zeros(size, dtype=np.int64)
         self.max_length = int(self.literals.lengths.max()) if len(self.literals.strings) else 0
+        # which lengths the strings have: a line of another length equals none of them
+        self.has_length = np.zeros(self.max_length + 1, dtype=np.bool_)
+        self.has_length[self.literals.lengths] = True
         _fill_slots(self.literals.codes, self.literals.starts, self.literals.lengths, self.slots)
 
 
@@ -342,18 +348,23 @@ class CompiledBatch(Batch):
         table = corpus_table(line_counts)
         starts, _ = self._bounds
         values = np.fromiter(line_counts.values(), dtype=np.float64, count=len(line_counts))
-        index, unsure = _corpus_lookup(self.codes, starts, self.n_chars, char_class_table(), lexical.lower_table(),
-                                       table.literals.codes, table.literals.starts, table.literals.lengths,
-                                       table.slots)
+        # the length of normalise_line(line): its characters but the spaces, and a space
+        # between two words (lowering keeps the length but for a dotted capital I)
+        normalised = self.n_chars - self.count_class(SPACE) + np.maximum(self.n_words - 1, 0)
+        unsure = (self.counts[BEYOND_BMP] > 0) | (self.counts[SIGMA_OR_DOTTED_I] > 0)
+        index = _corpus_lookup(self.codes, starts, self.n_chars, normalised, unsure, char_class_table(),
+                               lexical.lower_table(), table.literals.codes, table.literals.starts,
+                               table.literals.lengths, table.slots, table.has_length)
         counts = np.where(index >= 0, values[np.maximum(index, 0)], 0.0)
-        for i in np.flatnonzero(unsure).tolist():
+        for i in np.flatnonzero(unsure & (self.n_chars > 0)).tolist():
             counts[i] = line_counts.get(normalise_line(self.stripped[i]), 0)
         return counts
 
-    def lines_holding(self, literals: Literals) -> np.ndarray:
-        """1.0 for lines holding one of ``literals`` (case-sensitive)."""
+    @cached_property
+    def marks(self) -> np.ndarray:
+        """Whether each line holds one of LINK_TEXT_MARKS (row 0) and COPYRIGHT_MARKS (row 1)."""
         starts, _ = self._bounds
-        return _lines_holding_any(self.codes, starts, self.n_chars, literals).astype(np.float64)
+        return _lines_holding_groups(self.codes, starts, self.n_chars, _MARKS)
 
     # --- regex scans
     def lines_matching(self, pattern: re.Pattern) -> np.ndarray:
@@ -443,8 +454,7 @@ def fold(line: str) -> str:
 # The characters a pattern of boilerkit.markup begins with ("]" for the end of a link begun on
 # an earlier line), and the sentinels LinkMarkup takes out.
 _MARKUP_LINE_CHARS = Literals(MARKUP_HINTS + ("]",) + tuple(features._SENTINELS))
-_LINK_TEXT = Literals(LINK_TEXT_MARKS)
-_COPYRIGHT = Literals(COPYRIGHT_MARKS)
+_MARKS = Literals(LINK_TEXT_MARKS + COPYRIGHT_MARKS, [0] * len(LINK_TEXT_MARKS) + [1] * len(COPYRIGHT_MARKS))
 _MONTHS = Literals(MONTHS)
 _TIME_UNITS = Literals(TIME_UNITS)
 _COMMENT_WORDS = Literals(COMMENT_WORDS)
@@ -463,11 +473,11 @@ def _title_word_ratio(b: CompiledBatch) -> np.ndarray:
 
 
 def _has_link_text(b: CompiledBatch) -> np.ndarray:
-    return b.lines_holding(_LINK_TEXT)
+    return b.marks[0].astype(np.float64)
 
 
 def _has_copyright(b: CompiledBatch) -> np.ndarray:
-    return b.lines_holding(_COPYRIGHT)
+    return b.marks[1].astype(np.float64)
 
 
 def _corpus_doc_freq(b: CompiledBatch) -> np.ndarray:
@@ -526,7 +536,7 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes):
         start, length = starts[i], lengths[i]
         low = high = np.uint64(0)  # the flags' byte lanes (flag_lanes)
         room = LANE_CHARACTERS  # characters the lanes take before they are added to the counts
-        words = title_words = beyond = 0
+        words = title_words = beyond = lowered_apart = 0
         previous_space = True  # the "\n" before the line
         word_end = -1
         for k in range(length):
@@ -542,6 +552,7 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes):
                 word_end = k
             previous_space = space
             beyond += code > BMP_LAST
+            lowered_apart += code == CAPITAL_SIGMA or code == DOTTED_CAPITAL_I
             room -= 1
             if room == 0 or k == length - 1:
                 for bit in range(8):
@@ -551,6 +562,7 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes):
                 low = high = np.uint64(0)
                 room = LANE_CHARACTERS
         counts[WORDS, i], counts[TITLE_WORDS, i], counts[BEYOND_BMP, i] = words, title_words, beyond
+        counts[SIGMA_OR_DOTTED_I, i] = lowered_apart
         first_word[i] = length if word_end < 0 else word_end
         if length > 0:
             first[i] = codes[start]
@@ -762,35 +774,31 @@ def _repeats_in_doc(codes, starts, lengths, doc):
 
 
 @njit(cache=True, nogil=True)
-def _corpus_lookup(codes, starts, lengths, table, lower, key_codes, key_starts, key_lengths, slots):
+def _corpus_lookup(codes, starts, lengths, normalised, unsure, table, lower, key_codes, key_starts, key_lengths,
+                   slots, has_length):
     """Per line, the index of the corpus line equal to its normalised text (lowered, runs of
-    whitespace as one space: features.normalise_line), -1 if none; and whether the line holds
-    a character whose lowering the kernel does not copy (left to Python)."""
+    whitespace as one space: features.normalise_line; ``normalised``: its length), -1 if
+    none.  Lines ``unsure`` (a character the kernel does not lower as Python does) are
+    left alone."""
     n = starts.shape[0]
     index = np.full(n, -1, dtype=np.int64)
-    unsure = np.zeros(n, dtype=np.bool_)
     mask = slots.shape[0] - 1
     for i in range(n):
+        size = normalised[i]
+        if unsure[i] or size == 0 or size >= has_length.shape[0] or not has_length[size]:
+            continue
         start, end = starts[i], starts[i] + lengths[i]
         h = _FNV_OFFSET
-        size = 0
         pending_space = False
         for p in range(start, end):
             code = np.int64(codes[p])
-            if code > BMP_LAST or code == CAPITAL_SIGMA or code == DOTTED_CAPITAL_I:
-                unsure[i] = True
-                break
             if _flags(table, code) & SPACE:
-                pending_space = size > 0
+                pending_space = True
                 continue
-            if pending_space:
+            if pending_space:  # (the line is stripped: no space before its first word)
                 h = (h ^ np.uint64(32)) * _FNV_PRIME
-                size += 1
                 pending_space = False
             h = (h ^ np.uint64(lower[code])) * _FNV_PRIME
-            size += 1
-        if unsure[i] or size == 0:
-            continue
         slot = np.int64(_mix(h) & np.uint64(mask))
         while slots[slot] != 0:
             key = slots[slot] - 1
@@ -799,7 +807,7 @@ def _corpus_lookup(codes, starts, lengths, table, lower, key_codes, key_starts, 
                 index[i] = key
                 break
             slot = (slot + 1) & mask
-    return index, unsure
+    return index
 
 
 @njit(cache=True, nogil=True)
@@ -829,13 +837,16 @@ def _same_normalised(codes, start, end, table, lower, key_codes, key_start):
 def _lines_holding_any(codes, starts, lengths, literals: Literals, folds: np.ndarray | None = None) -> np.ndarray:
     """Whether each line holds one of ``literals``, compared with each code point folded by
     ``folds`` (a BMP table; None: as it is)."""
+    if folds is None:
+        return _lines_holding_groups(codes, starts, lengths, literals).any(axis=0)
     return _lines_holding(codes, starts, lengths, literals.codes, literals.starts, literals.lengths, literals.first,
-                          identity_table() if folds is None else folds)
+                          folds)
 
 
-@lru_cache(maxsize=1)
-def identity_table() -> np.ndarray:
-    return np.arange(BMP_LAST + 1, dtype=np.uint32)
+def _lines_holding_groups(codes, starts, lengths, literals: Literals) -> np.ndarray:
+    """Per group of ``literals`` (rows), whether each line holds one of its literals."""
+    return _holding_groups(codes, starts, lengths, literals.codes, literals.starts, literals.lengths, literals.groups,
+                           literals.first, literals.n_groups)
 
 
 @njit(cache=True, nogil=True)
@@ -854,6 +865,32 @@ def _folded_literal_at(codes, p, end, folds, lit_codes, lit_start, lit_length):
         if _folded(codes[p + k], folds) != np.int64(lit_codes[lit_start + k]):
             return False
     return True
+
+
+@njit(cache=True, nogil=True)
+def _holding_groups(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, lit_groups, first, n_groups):
+    """Per group (rows), whether each line holds one of the group's literals."""
+    n = starts.shape[0]
+    out = np.zeros((n_groups, n), dtype=np.bool_)
+    for i in range(n):
+        start, end = starts[i], starts[i] + lengths[i]
+        found = 0
+        for p in range(start, end):
+            code = np.int64(codes[p])
+            if code > BMP_LAST:
+                continue
+            if not first[code]:
+                continue
+            for j in range(lit_starts.shape[0]):
+                group = lit_groups[j]
+                if out[group, i]:
+                    continue
+                if _literal_at(codes, p, end, lit_codes, lit_starts[j], lit_lengths[j]):
+                    out[group, i] = True
+                    found += 1
+            if found == n_groups:
+                break
+    return out
 
 
 @njit(cache=True, nogil=True)
