@@ -238,6 +238,26 @@ def pattern_digest(pattern: re.Pattern) -> str:
 # ---------------------------------------------------------------------- the batch
 
 
+class LazyLinkMarkup(LinkMarkup):
+    """A :class:`~boilerkit.features.LinkMarkup` whose visible lines are cut from the raw
+    lines (``indent``, ``lengths``: where each stripped line lies in its raw line; ``changed``:
+    the lines the markup changed, by index) when first asked for: the kernels read code points,
+    only the reference code and the fallbacks read strings."""
+
+    def __init__(self, raw: list[str], indent: np.ndarray, lengths: np.ndarray, changed: dict[int, str],
+                 link_chars: np.ndarray, links: np.ndarray, images: np.ndarray, unlinked_alnum: np.ndarray | None):
+        self._raw, self._indent, self._lengths, self._changed = raw, indent, lengths, changed
+        self.link_chars, self.links, self.images, self.unlinked_alnum = link_chars, links, images, unlinked_alnum
+
+    @cached_property
+    def visible_lines(self) -> list[str]:
+        lines = [line[start:start + length]
+                 for line, start, length in zip(self._raw, self._indent.tolist(), self._lengths.tolist())]
+        for i, line in self._changed.items():
+            lines[i] = line
+        return lines
+
+
 class CompiledBatch(Batch):
     """A :class:`~boilerkit.features.Batch` whose arrays come from compiled kernels: the same
     values, several times faster.  Made by :func:`boilerkit.features.make_batch`."""
@@ -254,35 +274,37 @@ class CompiledBatch(Batch):
 
     # --- markup: the regexes only on the lines that may hold some
     def _link_markup(self, lines: list[str]) -> LinkMarkup:
-        """:meth:`Batch._link_markup`, leaving the batch's code points, line lengths (and,
-        without markup, joined text) computed on the way in :attr:`__dict__`."""
-        stripped = list(map(str.strip, lines))
-        lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))
-        joined = "\n".join(["", *stripped])  # Batch.joined: "\n" before every line
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        if not any(hint in joined for hint in MARKUP_HINTS):
-            self.__dict__.update(joined=joined, codes=codes, n_chars=lengths)
-            return LinkMarkup.of(stripped)
+        """:meth:`Batch._link_markup`, from the code points of the raw lines: stripped and
+        their indentation measured by a kernel, leaving the batch's code points and line
+        lengths in :attr:`__dict__`.  The visible lines are made as strings only if asked
+        for (:class:`LazyLinkMarkup`)."""
+        raw_lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+        raw = "\n".join(["", *lines])  # a "\n" before every line
+        codes, lengths, indent = _strip_lines(np.frombuffer(raw.encode("utf-32-le"), dtype=np.uint32), raw_lengths,
+                                              char_class_table())
+        self.indent_chars = indent
+        self.__dict__.update(codes=codes, n_chars=lengths)
+        n = len(lines)
+        if not any(hint in raw for hint in MARKUP_HINTS):
+            zeros = np.zeros(n)
+            return LazyLinkMarkup(lines, indent, lengths, {}, zeros, zeros, zeros, None)
         # LinkMarkup.of applies patterns that stay inside a line (boilerkit.markup) to every
         # line once one line holds a hint: run on the lines holding a character a pattern
         # begins with (_MARKUP_LINE_CHARS) or a sentinel it takes out, they give those lines
         # what they give them in the whole batch, and leave the other lines as they are.
         starts = np.cumsum(lengths + 1) - lengths
         hinted = np.flatnonzero(_lines_holding_any(codes, starts, lengths, _MARKUP_LINE_CHARS))
-        marked = LinkMarkup.of([stripped[i] for i in hinted.tolist()])
-        visible = stripped
-        for i, line in zip(hinted.tolist(), marked.visible_lines):
-            visible[i] = line
+        marked = LinkMarkup.of([lines[i].strip() for i in hinted.tolist()])
         new = Strings(marked.visible_lines)
         self.__dict__.update(n_chars=_replaced(lengths, hinted, new.lengths),
                              codes=_splice(codes, starts, lengths, hinted, new.codes, new.starts, new.lengths))
-        n = len(lines)
         link_chars, links, images = np.zeros(n), np.zeros(n), np.zeros(n)
         link_chars[hinted], links[hinted], images[hinted] = marked.link_chars, marked.links, marked.images
         # letters and digits outside links of the other lines: all of them (filled in later)
         unlinked = np.full(n, -1.0)
         unlinked[hinted] = marked.unlinked_alnum
-        return LinkMarkup(visible, link_chars, links, images, unlinked)
+        return LazyLinkMarkup(lines, indent, lengths, dict(zip(hinted.tolist(), marked.visible_lines)), link_chars,
+                              links, images, unlinked)
 
     def _check_markup_alnum(self) -> None:
         unlinked = self.markup.unlinked_alnum
@@ -508,8 +530,7 @@ def _corpus_doc_freq(b: CompiledBatch) -> np.ndarray:
 
 
 def _indent(b: CompiledBatch) -> np.ndarray:
-    lengths = np.fromiter(map(len, b.raw), dtype=np.float64, count=b.n)
-    return lengths - np.fromiter(map(len, map(str.lstrip, b.raw)), dtype=np.float64, count=b.n)
+    return b.indent_chars.astype(np.float64)
 
 
 def _shared_with_long_compiled(b: CompiledBatch) -> np.ndarray:
@@ -1386,3 +1407,38 @@ def _splice(codes, starts, lengths, rows, new_codes, new_starts, new_lengths):
         source = starts[row] + lengths[row]
     out[target:] = codes[source:]
     return out
+
+
+@njit(cache=True, nogil=True)
+def _strip_lines(raw, raw_lengths, table):
+    """The code points of the lines of ``raw`` (a "\\n" before each, ``raw_lengths`` long)
+    stripped as ``str.strip`` strips them (the SPACE flag is ``str.isspace``), each after a
+    "\\n" as Batch.codes has them; their lengths, and their indentation."""
+    n = raw_lengths.shape[0]
+    indent = np.empty(n, dtype=np.int64)
+    lengths = np.empty(n, dtype=np.int64)
+    start = 1
+    total = 0
+    for i in range(n):
+        length = raw_lengths[i]
+        lead = 0
+        while lead < length and _flags(table, raw[start + lead]) & SPACE:
+            lead += 1
+        end = length
+        while end > lead and _flags(table, raw[start + end - 1]) & SPACE:
+            end -= 1
+        indent[i] = lead
+        lengths[i] = end - lead
+        total += end - lead
+        start += length + 1
+    codes = np.empty(total + n, dtype=np.uint32)
+    start = 1
+    q = 0
+    for i in range(n):
+        codes[q] = 10
+        q += 1
+        first = start + indent[i]
+        codes[q:q + lengths[i]] = raw[first:first + lengths[i]]
+        q += lengths[i]
+        start += raw_lengths[i] + 1
+    return codes, lengths, indent

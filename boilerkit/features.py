@@ -365,7 +365,6 @@ class Batch(DocumentIndex):
         # the features read what a reader of the page sees: Markdown link targets, image
         # syntax and lynx's link numbers are taken out (boilerkit.markup), and counted
         self.markup = self._link_markup(lines)
-        self.stripped = self.markup.visible_lines
         # the layout of the dump (boilerkit.layout): blank lines that stood before each
         # line, and the physical lines of a wrapped paragraph it joins
         self.blank_before = np.zeros(self.n, dtype=np.int64) if blank_before is None else blank_before
@@ -375,6 +374,11 @@ class Batch(DocumentIndex):
 
     def _link_markup(self, lines: list[str]) -> LinkMarkup:
         return LinkMarkup.of([line.strip() for line in lines])
+
+    @cached_property
+    def stripped(self) -> list[str]:
+        """The visible text of each line, stripped (see :class:`LinkMarkup`)."""
+        return self.markup.visible_lines
 
     # --- per-line character arrays
     @cached_property
