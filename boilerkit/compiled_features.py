@@ -382,8 +382,12 @@ class CompiledBatch(Batch):
 
     @cached_property
     def lexical(self) -> list[np.ndarray]:
-        lines, _ = self.token_buckets
-        return list(_line_scores(lines, self.token_scores, self.n))
+        lines, buckets = self.token_buckets
+        if "token_scores" in self.__dict__:  # set (cross-fitting) or computed already
+            return list(_line_scores(lines, self.token_scores, self.n))
+        if self.token_weights is None:  # every score 0: so is every mean, minimum and maximum
+            return [np.zeros(self.n) for _ in range(3)]
+        return list(_line_scores_of_buckets(lines, buckets, self.token_weights, self.n))
 
     def corpus_counts(self, line_counts: dict[str, int]) -> np.ndarray:
         """In how many training documents each line occurs (``line_counts`` of
@@ -717,6 +721,32 @@ def _line_scores(lines, scores, n):
         t += 1
         while t < total and lines[t] == line:
             value = np.float64(scores[t])
+            acc += value
+            lo = min(lo, value)
+            hi = max(hi, value)
+            count += 1
+            t += 1
+        mean[line] = acc / count
+        low[line] = lo
+        high[line] = hi
+    return mean, low, high
+
+
+@njit(cache=True, nogil=True)
+def _line_scores_of_buckets(lines, buckets, weights, n):
+    """_line_scores of the tokens' weights (``weights[buckets]``), looked up on the way."""
+    mean = np.zeros(n)
+    low = np.zeros(n)
+    high = np.zeros(n)
+    t = 0
+    total = lines.shape[0]
+    while t < total:
+        line = lines[t]
+        value = np.float64(weights[buckets[t]])
+        acc, lo, hi, count = value, value, value, 1
+        t += 1
+        while t < total and lines[t] == line:
+            value = np.float64(weights[buckets[t]])
             acc += value
             lo = min(lo, value)
             hi = max(hi, value)

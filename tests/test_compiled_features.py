@@ -16,6 +16,7 @@ import random
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from boilerkit import compiled_features, features
 from boilerkit.compiled import ENV_VAR
@@ -25,6 +26,7 @@ from boilerkit.features import (
     DATE_PATTERN,
     FEATURES,
     Batch,
+    LineFeatures,
     as_rows,
     batch_of,
     compute_features,
@@ -80,7 +82,9 @@ def test_the_bundled_model_labels_every_line_alike(model, monkeypatch):
     rows = as_rows(doc for name in REAL_FILES for doc in real_documents(name, 15))
     labels, scores = model.label_lines(rows)
     monkeypatch.setenv(ENV_VAR, "0")
-    reference_labels, reference_scores = model.label_lines(rows)
+    # scikit-learn's OpenMP threads spin on a busy machine: 0.4 s of CPU on one, 12 s on two
+    with threadpool_limits(1, user_api="openmp"):
+        reference_labels, reference_scores = model.label_lines(rows)
     np.testing.assert_array_equal(labels, reference_labels)
     np.testing.assert_allclose(scores, reference_scores, rtol=0, atol=1e-9)
 
@@ -90,6 +94,23 @@ def test_transform_follows_the_switch(model, monkeypatch):
     compiled = model.steps[0][1].transform(rows)
     monkeypatch.setenv(ENV_VAR, "0")
     np.testing.assert_array_equal(compiled, model.steps[0][1].transform(rows))
+
+
+def test_fitting_gives_the_same_columns_and_weights(sample_docs, monkeypatch):
+    """fit_transform scores each line with cross-fitted word weights (set on the batch)."""
+    rows = as_rows(doc["lines"] for doc in sample_docs)
+    y = np.concatenate([doc["labels"] for doc in sample_docs])
+    compiled = LineFeatures()
+    compiled_matrix = compiled.fit_transform(rows, y)
+    monkeypatch.setenv(ENV_VAR, "0")
+    reference = LineFeatures()
+    np.testing.assert_array_equal(compiled_matrix, reference.fit_transform(rows, y))
+    np.testing.assert_array_equal(compiled.token_weights_, reference.token_weights_)
+
+
+def test_every_column_without_learned_statistics(sample_docs):
+    rows = as_rows(doc["lines"] for doc in sample_docs[:20])
+    np.testing.assert_array_equal(compute_features(rows, compiled=True), compute_features(rows, compiled=False))
 
 
 def test_the_word_buckets_are_the_reference_buckets(sample_docs):
@@ -117,6 +138,8 @@ EDGE_DOCUMENTS = {
     "cjk": [["这是一个中文句子的例子。", "日本語の文章です。", "한국어 문장입니다.", "中文 English 混合"]],
     "repeats": [["Share", "Share", "Text", "share", "Share "], ["Share", "Text"]],
     "long lines": [[" ".join(["word"] * 40), " ".join(["The", "cat"] * 20) + "."]],
+    # longer than a byte lane of the class counts holds (compiled_features.LANE_CHARACTERS)
+    "very long lines": [["Der Mann, the cat 123. " * 40 + "中文" * 300, "x" * 600, " " * 300 + "y" + "\t" * 300]],
     "stop words": [["THE AND OF", "Der Die Das", "и в не", "και το η", "the" * 3, "nosotros nosotrosx"]],
     "dates and comments": [["Oct 25, 2012 9:59 am", "3 days ago", "an hour AGO", "25th October", "2012-10-25",
                             "1.2.03", "12 Comments", "Leave a Reply", "John says:", "commentary", "recomment"]],
