@@ -1,38 +1,40 @@
 """Line features compiled: the arrays of a :class:`~boilerkit.features.Batch` computed by numba
 kernels over its code points, with no Python per character or per word.
 
-:mod:`boilerkit.features` is the definition: readable numpy and Python, about 20 us a line,
-most of it in per-word Python (stop words), whole-batch sorts (word buckets, shared words)
-and regex scans.  :class:`CompiledBatch` is a ``Batch`` whose base arrays come from a few
-passes over the batch's code-point array (:attr:`Batch.codes`):
+:mod:`boilerkit.features` is the definition: readable numpy and Python, 15 to 20 us a line,
+most of it in per-word Python (stop words), whole-batch sorts (word buckets, shared words),
+regex scans and whole-array numpy passes per context column.  :class:`CompiledBatch` is a
+``Batch`` whose arrays come from a few passes over the batch's code points; the feature
+functions of the registry stay those of :mod:`boilerkit.features` wherever they only combine
+arrays, and read the compiled ones:
 
-* one pass per line for every character-class count, word starts, capitalised words, the
-  first and last characters and the first word's length (:func:`_scan_lines`);
+* the raw lines stripped, and their indentation, from their code points (:func:`_strip_lines`);
+  the Markdown link regexes only on the lines holding a character they begin with;
+* one pass per line for every character-class count, word starts, capitalised words, stop
+  words, the first and last characters and the first word's length (:func:`_scan_lines`);
 * the word and word-pair hashes of :mod:`boilerkit.lexical`, the same 64-bit arithmetic in
   the same order, so every bucket -- and so every learned word weight -- is the same
   (:func:`_token_buckets`), and their mean, minimum and maximum weight per line;
 * stop words, repeated lines and the lines of the training corpus looked up in open-addressing
-  hash tables of code points, every hit checked character by character, so a hash collision
-  can never make two different words or lines equal (:func:`_stopword_counts`,
-  :func:`_repeats_in_doc`, :func:`_corpus_counts`);
+  hash tables, each hit compared whole, so a hash collision can never make two different
+  words or lines equal (:class:`PackedWords`, :func:`_repeats_in_doc`, :func:`_corpus_lookup`);
 * the words a line shares with the long lines of its document, counted in a hash table per
   document instead of one sort of the whole batch (:func:`_shared_with_long`);
-* the scans for dates and comment headers: a compiled scanner finds the lines where the regex
-  *may* match, and only those are searched with the regex itself, which stays the
-  definition (:meth:`CompiledBatch.lines_matching`).
+* the scans for dates and comment headers: a scanner written for each pattern picks the lines
+  where the regex *may* match, and only those are searched with the regex itself, which stays
+  the definition (:meth:`CompiledBatch.lines_matching`);
+* DocumentIndex's sums, windows, shifts and runs inside each document, one pass each, sums
+  added in ``np.cumsum``'s order (:meth:`CompiledBatch.window_mean` ...).
 
-What Python still does per line is done by C-implemented ``str`` methods (``strip``, ``len``,
-joining and encoding the batch), plus a little per line that needs it: the Markdown link
-regexes on lines holding ``[``, ``<`` or ``\\``, the date and comment regexes on the lines the
-scanner picked, and the few lines whose lowering the kernels cannot copy exactly (a capital
-sigma, a dotted capital I, characters beyond the Basic Multilingual Plane) for stop words and
-corpus lines.
+Python still does a little per line where a line needs it: the Markdown regexes on lines
+holding ``[``, ``]``, ``<`` or ``\\``, the date and comment regexes on the lines a scanner
+picked, and stop words and corpus lines of the few lines whose lowering the kernels do not
+copy (a capital sigma, a dotted capital I, characters beyond the Basic Multilingual Plane).
 
-Every column is the reference's, bit for bit (``tests/test_compiled_features.py``).  The
-kernels release the GIL (``nogil``) and are cached on disk (``cache=True``): a second process
-loads them instead of compiling again.
+Every column is the reference's, bit for bit (``tests/test_compiled_features.py``); no column
+needed a tolerance.  The kernels release the GIL (``nogil``) and are cached on disk
+(``cache=True``): a second process loads them instead of compiling again.
 """
-
 from __future__ import annotations
 
 import hashlib
@@ -48,7 +50,6 @@ from .features import (
     ALPHA,
     ANY_DIGIT,
     COPYRIGHT_MARKS,
-    DATE_PATTERN,
     DIGIT,
     IGNORECASE_ASCII_FOLDS,
     LINK_TEXT_MARKS,
@@ -602,7 +603,8 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes, lower, sto
             if space and not previous_space and 0 < word_length <= PACKED_WORD_CHARACTERS:
                 slot = _packed_slot(word_low, word_high, word_length, stop_mask)
                 while stop_lengths[slot] != 0:
-                    if stop_lengths[slot] == word_length and stop_low[slot] == word_low and stop_high[slot] == word_high:
+                    if (stop_lengths[slot] == word_length and stop_low[slot] == word_low
+                            and stop_high[slot] == word_high):
                         stop_words += 1
                         break
                     slot = (slot + 1) & stop_mask

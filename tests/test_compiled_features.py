@@ -35,7 +35,7 @@ from boilerkit.features import (
 from boilerkit.model import load_model
 from boilerkit.stopwords import STOPWORDS
 
-from .conftest import ROOT, SAMPLE
+from .conftest import ROOT
 from .test_speed import PIECES as REGEX_PIECES
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -224,7 +224,8 @@ def test_the_scanners_never_miss_a_match(seed):
 def test_an_unknown_pattern_is_scanned_by_its_hint(monkeypatch):
     lines = ["12 comments", "Reply", "nothing", "said:"]
     edited = features.re.compile(COMMENT_PATTERN.pattern + "|xyz", COMMENT_PATTERN.flags)
-    monkeypatch.setitem(features.PATTERN_HINTS, edited.pattern, features.PATTERN_HINTS[COMMENT_PATTERN.pattern] + ("xyz",))
+    hint = features.PATTERN_HINTS[COMMENT_PATTERN.pattern] + ("xyz",)
+    monkeypatch.setitem(features.PATTERN_HINTS, edited.pattern, hint)
     np.testing.assert_array_equal(CompiledBatch(*split_rows(lines)).lines_matching(edited),
                                   Batch(*split_rows(lines)).lines_matching(edited))
 
