@@ -1,8 +1,9 @@
 """Whether to predict with the compiled kernels (numba) or the reference path (scikit-learn
 and numpy).
 
-The compiled kernels (:mod:`boilerkit.trees`, :mod:`boilerkit.compiled_neighbourhood`) give
-the same results as the reference path, several times faster.  They need numba; without
+The compiled kernels (:mod:`boilerkit.compiled_features`, :mod:`boilerkit.trees`,
+:mod:`boilerkit.compiled_neighbourhood`) give the same results as the reference path, several
+times faster.  They need numba; without
 it boilerkit still works, on the reference path, and says so once.
 """
 
@@ -14,8 +15,9 @@ import os
 
 log = logging.getLogger(__name__)
 
-# Set to 0 to predict on the reference path (scikit-learn's trees, numpy's neighbourhood
-# columns): for tests comparing the two, benchmarks, or a suspected kernel bug.
+# Set to 0 to predict on the reference path (boilerkit.features' numpy and Python, scikit-learn's
+# trees, numpy's neighbourhood columns): for tests comparing the two, benchmarks, or a
+# suspected kernel bug.
 ENV_VAR = "BOILERKIT_COMPILED"
 
 

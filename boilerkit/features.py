@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import lexical, markup
+from .compiled import use_compiled
 from .conventions import CONVENTIONS, boilerkit_row
 from .stopwords import STOPWORDS
 
@@ -151,10 +152,23 @@ def layout_columns(X) -> tuple[np.ndarray | None, np.ndarray | None]:
     return None, None
 
 
-def batch_of(X) -> Batch:
-    """The :class:`Batch` of the model's input."""
+def batch_of(X, compiled: bool | None = None) -> Batch:
+    """The :class:`Batch` of the model's input (``compiled``: see :func:`make_batch`)."""
     blank_before, physical_lines = layout_columns(X)
-    return Batch(*split_rows(X), blank_before=blank_before, physical_lines=physical_lines)
+    return make_batch(*split_rows(X), blank_before=blank_before, physical_lines=physical_lines, compiled=compiled)
+
+
+def make_batch(doc_ids: np.ndarray, lines: list[str], blank_before: np.ndarray | None = None,
+               physical_lines: np.ndarray | None = None, compiled: bool | None = None) -> Batch:
+    """A :class:`Batch` of ``lines``, whose arrays and features are computed by compiled
+    kernels (:class:`boilerkit.compiled_features.CompiledBatch`, the same columns) when
+    :func:`~boilerkit.compiled.use_compiled` says so for ``compiled``, else by the reference
+    code of this module."""
+    if use_compiled(compiled):
+        from .compiled_features import CompiledBatch
+
+        return CompiledBatch(doc_ids, lines, blank_before=blank_before, physical_lines=physical_lines)
+    return Batch(doc_ids, lines, blank_before=blank_before, physical_lines=physical_lines)
 
 
 # ------------------------------------------------------------------------------ markup
@@ -350,14 +364,21 @@ class Batch(DocumentIndex):
         self.raw = lines
         # the features read what a reader of the page sees: Markdown link targets, image
         # syntax and lynx's link numbers are taken out (boilerkit.markup), and counted
-        self.markup = LinkMarkup.of([line.strip() for line in lines])
-        self.stripped = self.markup.visible_lines
+        self.markup = self._link_markup(lines)
         # the layout of the dump (boilerkit.layout): blank lines that stood before each
         # line, and the physical lines of a wrapped paragraph it joins
         self.blank_before = np.zeros(self.n, dtype=np.int64) if blank_before is None else blank_before
         self.physical_lines = np.ones(self.n, dtype=np.int64) if physical_lines is None else physical_lines
         self._class_counts: dict[int, np.ndarray] = {}
         self._features: dict[str, np.ndarray] = {}
+
+    def _link_markup(self, lines: list[str]) -> LinkMarkup:
+        return LinkMarkup.of([line.strip() for line in lines])
+
+    @cached_property
+    def stripped(self) -> list[str]:
+        """The visible text of each line, stripped (see :class:`LinkMarkup`)."""
+        return self.markup.visible_lines
 
     # --- per-line character arrays
     @cached_property
@@ -561,6 +582,8 @@ class Batch(DocumentIndex):
 
     # Learned word weights (LineFeatures.token_weights_); None: lexical features are 0.
     token_weights: np.ndarray | None = None
+    # Memory order of feature_matrix's matrix (the same values either way).
+    matrix_order = "C"
     # The gold conventions of training pages, a row per line (boilerkit.conventions); None on
     # pages to clean: boilerkit's own.
     conventions: np.ndarray | None = None
@@ -792,15 +815,18 @@ def lines_since_comment_marker(b: Batch) -> np.ndarray:
     return b.distance_to(b.feature("comment_marker") > 0, -1, DISTANCE_CAP)
 
 
+# What a line holding a URL, an e-mail address or a domain name holds; and a copyright notice.
+LINK_TEXT_MARKS = ("http", "www.", "@", ".com")
+COPYRIGHT_MARKS = ("©", "(c)", "Copyright")
+
+
 def has_link_text(b: Batch) -> np.ndarray:
     """Contains a URL, an e-mail address or a domain name."""
-    return np.fromiter(
-        (("http" in s or "www." in s or "@" in s or ".com" in s) for s in b.stripped), dtype=np.float64, count=b.n
-    )
+    return np.fromiter((any(mark in s for mark in LINK_TEXT_MARKS) for s in b.stripped), dtype=np.float64, count=b.n)
 
 
 def has_copyright(b: Batch) -> np.ndarray:
-    return np.fromiter(("©" in s or "(c)" in s or "Copyright" in s for s in b.stripped), dtype=np.float64, count=b.n)
+    return np.fromiter((any(mark in s for mark in COPYRIGHT_MARKS) for s in b.stripped), dtype=np.float64, count=b.n)
 
 
 def repeats_in_doc(b: Batch) -> np.ndarray:
@@ -919,7 +945,7 @@ def run_title_case(b: Batch) -> np.ndarray:
     """Length of the run of headline-like lines (mostly capitalised words, no closing
     punctuation) the line sits in; 0 for other lines.  "Related stories" lists come as such
     runs, while an article's own headline stands alone."""
-    headline_like = (title_word_ratio(b) >= TITLE_CASE_SHARE) & (b.ends_terminal == 0) & (b.n_words >= 3)
+    headline_like = (b.feature("title_word_ratio") >= TITLE_CASE_SHARE) & (b.ends_terminal == 0) & (b.n_words >= 3)
     # every other line keys a run of its own, so only headline-like lines join runs
     keys = np.where(headline_like, -1, np.arange(b.n))
     return np.where(headline_like, b.run_length(keys), 0.0)
@@ -1253,10 +1279,12 @@ def compute_features(
     names: Sequence[str] | None = None,
     line_counts: dict[str, int] | None = None,
     token_weights: np.ndarray | None = None,
+    compiled: bool | None = None,
 ) -> np.ndarray:
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
-    ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`."""
-    batch = batch_of(X)
+    ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`; ``compiled``:
+    see :func:`make_batch` (the same matrix either way)."""
+    batch = batch_of(X, compiled)
     batch.line_counts = line_counts or {}
     batch.token_weights = token_weights
     return feature_matrix(batch, names)
@@ -1264,7 +1292,7 @@ def compute_features(
 
 def feature_matrix(batch: Batch, names: Sequence[str] | None = None) -> np.ndarray:
     names = list(FEATURES) if names is None else list(names)
-    matrix = np.empty((batch.n, len(names)), dtype=np.float32)
+    matrix = np.empty((batch.n, len(names)), dtype=np.float32, order=batch.matrix_order)
     for column, name in enumerate(names):
         matrix[:, column] = batch.feature(name)
     return matrix

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import BULLETS, SPACE, Batch, DocumentIndex, split_rows
+from .features import BULLETS, SPACE, Batch, DocumentIndex, make_batch, split_rows
 
 # Greedy wrapping fills lines to a width: 72-80 columns for text browsers and mail, up to
 # ~132 for wide terminals.  Narrower "widths" are short lines (menus), wider ones prose.
@@ -134,7 +134,7 @@ def logical_rows(X) -> Layout:
     is_blank = _blank_lines(lines)
     kept = np.flatnonzero(~is_blank)
     kept_lines = [lines[i] for i in kept]
-    batch = Batch(doc_ids[kept], kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids))
+    batch = make_batch(doc_ids[kept], kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids))
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
     joins = continues_next(batch, widths)
     starts = np.flatnonzero(np.r_[True, ~joins[:-1]]) if len(kept) else np.zeros(0, dtype=np.int64)
