@@ -368,7 +368,8 @@ def main(argv=None) -> None:
                         help="what the model's own out-of-fold training steps keep apart")
     parser.add_argument("--gold-conventions", action="store_true",
                         help="tell the model the training pages' gold conventions (train --gold-conventions)")
-    parser.add_argument("--loco", action="store_true", help="also leave each converter out of training")
+    parser.add_argument("--loco", nargs="*", metavar="CONVERTER", default=None,
+                        help="also leave each converter (or each one named) out of training")
     parser.add_argument("--loco-folds", type=int, default=2)
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
@@ -384,9 +385,12 @@ def main(argv=None) -> None:
     default = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, args.seed,
                              f"default-{args.group_by}", args.force)
     loco = {}
-    if args.loco:
+    if args.loco is not None:
+        unknown = set(args.loco) - set(CONVERTERS)
+        if unknown:
+            parser.error(f"--loco: unknown converters {sorted(unknown)}; choose from {', '.join(CONVERTERS)}")
         loco_fold = page_folds(corpus, args.loco_folds, args.seed, args.group_by)
-        for converter in CONVERTERS:
+        for converter in args.loco or CONVERTERS:
             others = [c for c in CONVERTERS if c != converter]
             loco[converter] = cross_validate(corpus, loco_fold, others, (converter,), args.dumps_per_page, args.seed,
                                              f"without-{converter}", args.force)
