@@ -278,10 +278,10 @@ def dump_rank(page_id: str, converter: str) -> int:
     return int.from_bytes(hashlib.sha1(f"{page_id}\x00{converter}".encode()).digest()[:8], "big")
 
 
-def dumps_of_each_page(documents: Sequence[dict], per_page: int, per_dataset: dict[str, int] | None = None
+def dumps_of_each_page(documents: Sequence[dict], per_page: int | None, per_dataset: dict[str, int] | None = None
                        ) -> list[dict]:
     """At most ``per_page`` dumps of each page (records sharing an ``id``, e.g. one page by
-    several converters), or ``per_dataset[its dataset]``, picked by :func:`dump_rank`: the
+    several converters; None: all), or ``per_dataset[its dataset]``, picked by :func:`dump_rank`: the
     same for every run, different from page to page, so every converter gets its share.
     Records without an id are all kept."""
     per_dataset = per_dataset or {}
@@ -309,7 +309,7 @@ def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int |
         documents.extend(docs)
         sources.append(path)
     if dumps_per_page or dumps_per_dataset:
-        documents = dumps_of_each_page(documents, dumps_per_page or len(documents), dumps_per_dataset)
+        documents = dumps_of_each_page(documents, dumps_per_page, dumps_per_dataset)
     summaries = [_data_summary(path, [doc for doc in documents if doc["source"] == os.path.basename(path)])
                  for path in sources]
     if not documents:

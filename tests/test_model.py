@@ -205,3 +205,13 @@ def test_dumps_per_dataset_overrides_dumps_per_page():
     kept = dumps_of_each_page(documents, 1, {"fundus": 5})
     assert sum(doc["dataset"] == "news" for doc in kept) == 10
     assert sum(doc["dataset"] == "fundus" for doc in kept) == 50
+
+
+def test_dumps_per_dataset_alone_keeps_every_dump_of_the_other_datasets():
+    from boilerkit.model import dumps_of_each_page
+
+    documents = [{"id": f"{dataset}-{p}", "dataset": dataset, "converter": c, "lines": ["x"], "labels": [1]}
+                 for dataset in ("news", "fundus") for p in range(10) for c in ("a", "b", "c", "d", "e")]
+    kept = dumps_of_each_page(documents, None, {"fundus": 2})
+    assert sum(doc["dataset"] == "news" for doc in kept) == 50
+    assert sum(doc["dataset"] == "fundus" for doc in kept) == 20
