@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import hashlib
 import itertools
 import os
 import random
@@ -65,7 +64,7 @@ from boilerkit.compiled import ENV_VAR, use_compiled
 from boilerkit.features import as_rows
 from boilerkit.io import Document, documents_of_files
 from boilerkit.layout import logical_rows, physical_probabilities
-from boilerkit.model import BoilerplateModel, default_model_path, load_model, read_card
+from boilerkit.model import BoilerplateModel, default_model_path, load_model, read_card, sha256_of
 from boilerkit.stacking import pass_proba
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,14 +218,6 @@ def child_environment() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
-def sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(MB), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def run_cli(name: str, corpus: Corpus, model: Path | None, workdir: Path, jobs: int = 1) -> CliRun:
     """Run ``boilerkit apply`` on ``corpus`` in a fresh child process; its output is checksummed
     and deleted (8M lines of JSONL output are a few GB)."""
@@ -240,7 +231,7 @@ def run_cli(name: str, corpus: Corpus, model: Path | None, workdir: Path, jobs: 
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode:
         raise RuntimeError(f"{name}: boilerkit apply exited with {process.returncode}")
-    checksum = sha256_of_file(output)
+    checksum = sha256_of(output)
     output.unlink()
     # ru_maxrss (kB on Linux) is the largest single process among the child and the workers
     # it waited for, not their sum.
