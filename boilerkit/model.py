@@ -29,7 +29,6 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-import skops.io
 import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import InconsistentVersionWarning
@@ -452,6 +451,8 @@ def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
     tmp = path.with_name(f".{path.name}.part")
     try:
         if is_skops(path):
+            import skops.io  # imported here: it imports much of scikit-learn (1.3 s), which a joblib model does not need
+
             skops.io.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
         else:
             joblib.dump(model, tmp, compress=3)
@@ -528,6 +529,8 @@ def check_checksum(card: dict, path: Path, bundled: bool) -> None:
 
 def _load_skops(path: Path):
     """The object in a .skops file, refusing any type not on the allow-list."""
+    import skops.io  # see save_model
+
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as error:  # a damaged zip or schema
