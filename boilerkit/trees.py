@@ -10,7 +10,9 @@ compiled kernel that
   buffer that stays in the CPU cache while every tree walks it;
 * walks eight rows of the block through a tree together (:data:`ROWS_TOGETHER`), choosing
   children without branches, so the CPU works on eight independent walks at once instead
-  of waiting on one.
+  of waiting on one;
+* reads one packed word per node for the column and the children, which sit side by side
+  (:class:`CompiledTrees`), and tests for leaves only once a walk may have reached one.
 
 Every decision is the one scikit-learn makes: scikit-learn converts ``X`` to float64
 (``X_DTYPE``) and sends a row left when ``x <= threshold``, or, for a missing value (NaN),
@@ -52,47 +54,66 @@ class NotCompilable(ValueError):
     """An estimator whose trees this module cannot walk (multiclass, categorical splits...)."""
 
 
+# Bits of a packed node below its first child's index: the column it compares.
+FEATURE_BITS = 16
+FEATURE_MASK = (1 << FEATURE_BITS) - 1
+
+
 @dataclass(frozen=True, eq=False)
 class CompiledTrees:
     """The trees of a fitted binary ``HistGradientBoostingClassifier`` as flat arrays.
 
-    All trees' nodes are concatenated; child indices point into the whole array.  A leaf's
-    children are the leaf itself (and its feature 0), so a row that reached its leaf stays
-    there while the other rows walked with it go on.
+    All trees' nodes are concatenated, each tree's nodes numbered so that a node's two
+    children are neighbours (right = left + 1): a step is ``left + (x > threshold)``, with
+    no branch and no second child array to read.  A leaf is its own left child with an
+    infinite threshold (and NaN sent left), so a row that reached its leaf stays there while
+    the other rows walked with it go on; a walk has ended when no row moved.
     """
 
-    feature: np.ndarray  # int32: column compared at each node
-    threshold: np.ndarray  # float64: go left when x <= threshold
-    # int32, (n_nodes, 2): left and right child, picked by an index rather than an if, which
-    # numba compiles to a branch the CPU mispredicts (the kernel took 3 times as long)
-    children: np.ndarray
-    missing_left: np.ndarray  # uint8: where a NaN goes
-    is_leaf: np.ndarray  # uint8
-    value: np.ndarray  # float64: a leaf's contribution to the raw score
-    roots: np.ndarray  # int32: each tree's first node, in scikit-learn's order
+    # int64: the first child's index << FEATURE_BITS | the column compared.  One load gives
+    # both: 8 walks interleaved are bound by their loads (3 a step instead of 5: 1.3 to 1.4
+    # times as fast, benchmarks/results/trees.txt).
+    packed: np.ndarray
+    threshold: np.ndarray  # float64: go left when x <= threshold; +inf at a leaf
+    missing_left: np.ndarray  # uint8: where a NaN goes (left at a leaf)
+    value: np.ndarray  # float64: a leaf's contribution to the raw score (0 elsewhere)
+    roots: np.ndarray  # int64: each tree's first node, in scikit-learn's order
+    # int64: each tree's shallowest leaf: steps every row takes before a walk can have ended
+    first_leaf_depth: np.ndarray
     baseline: float  # the raw score before any tree
     n_features: int
     loss: object  # the estimator's own loss: raw scores -> probabilities, as it computes them
 
+    @property
+    def feature(self) -> np.ndarray:
+        """The column each node compares (0 at a leaf)."""
+        return self.packed & ((1 << FEATURE_BITS) - 1)
+
+    @property
+    def is_leaf(self) -> np.ndarray:
+        return (self.packed >> FEATURE_BITS) == np.arange(len(self.packed))
+
     @classmethod
     def from_estimator(cls, estimator) -> CompiledTrees:
         check_compilable(estimator)
-        trees = [predictor.nodes for iteration in estimator._predictors for predictor in iteration]
-        sizes = np.array([len(nodes) for nodes in trees], dtype=np.int64)
-        roots = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int32)
-        nodes = np.concatenate(trees)
-        offset = np.repeat(roots, sizes)
+        if estimator.n_features_in_ >= 1 << FEATURE_BITS:
+            raise NotCompilable(f"more than {(1 << FEATURE_BITS) - 1} features")
+        trees = [_children_side_by_side(predictor.nodes) for iteration in estimator._predictors
+                 for predictor in iteration]
+        sizes = np.array([len(nodes) for nodes, _ in trees], dtype=np.int64)
+        roots = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        nodes = np.concatenate([nodes for nodes, _ in trees])
+        left = np.concatenate([left for _, left in trees]) + np.repeat(roots, sizes)
         leaf = nodes["is_leaf"].astype(bool)
-        here = np.arange(len(nodes), dtype=np.int64)
+        feature = np.where(leaf, 0, nodes["feature_idx"]).astype(np.int64)
         return cls(
-            feature=np.where(leaf, 0, nodes["feature_idx"]).astype(np.int32),
-            threshold=nodes["num_threshold"].astype(np.float64),
-            children=np.column_stack([np.where(leaf, here, nodes["left"] + offset),
-                                      np.where(leaf, here, nodes["right"] + offset)]).astype(np.int32),
-            missing_left=nodes["missing_go_to_left"].astype(np.uint8),
-            is_leaf=leaf.astype(np.uint8),
-            value=nodes["value"].astype(np.float64),
+            packed=(left << FEATURE_BITS) | feature,
+            threshold=np.where(leaf, np.inf, nodes["num_threshold"]).astype(np.float64),
+            missing_left=(leaf | nodes["missing_go_to_left"].astype(bool)).astype(np.uint8),
+            value=np.where(leaf, nodes["value"], 0.0).astype(np.float64),
             roots=roots,
+            first_leaf_depth=np.array([nodes["depth"][nodes["is_leaf"].astype(bool)].min() for nodes, _ in trees],
+                                      dtype=np.int64),
             baseline=float(estimator._baseline_prediction[0, 0]),
             n_features=int(estimator.n_features_in_),
             loss=estimator._loss,
@@ -109,13 +130,29 @@ class CompiledTrees:
         if n_features != self.n_features:
             raise ValueError(f"X has {n_features} features, but the trees expect {self.n_features}")
         out = np.empty(len(X), dtype=np.float64)
-        _sum_of_trees(X, more_columns, self.feature, self.threshold, self.children, self.missing_left,
-                      self.is_leaf, self.value, self.roots, self.baseline, BLOCK_ROWS, out)
+        _sum_of_trees(X, more_columns, self.packed, self.threshold, self.missing_left, self.value, self.roots,
+                      self.first_leaf_depth, self.baseline, BLOCK_ROWS, out)
         return out
 
     def predict_proba(self, X: np.ndarray, more_columns: np.ndarray | None = None) -> np.ndarray:
         """``estimator.predict_proba`` of ``X`` (with ``more_columns`` appended)."""
         return self.loss.predict_proba(self.raw_predict(X, more_columns))
+
+
+def _children_side_by_side(nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A tree's nodes renumbered (root first, then the two children of each split in the
+    splits' order), and each node's first child in the new numbering (itself at a leaf)."""
+    split = np.flatnonzero(nodes["is_leaf"] == 0)
+    new = np.zeros(len(nodes), dtype=np.int64)
+    new[nodes["left"][split]] = 1 + 2 * np.arange(len(split))
+    new[nodes["right"][split]] = 2 + 2 * np.arange(len(split))
+    order = np.empty(len(nodes), dtype=np.int64)
+    order[new] = np.arange(len(nodes))
+    renumbered = nodes[order]
+    left = np.arange(len(nodes), dtype=np.int64)
+    is_split = renumbered["is_leaf"] == 0
+    left[is_split] = new[renumbered["left"][is_split]]
+    return renumbered, left
 
 
 def _as_2d_float(X) -> np.ndarray:
@@ -176,7 +213,7 @@ def compiled_trees_or_none(estimator) -> CompiledTrees | None:
 
 
 @njit(cache=True, nogil=True)
-def _sum_of_trees(X, more_columns, feature, threshold, children, missing_left, is_leaf, value, roots, baseline,
+def _sum_of_trees(X, more_columns, packed, threshold, missing_left, value, roots, first_leaf_depth, baseline,
                   block_rows, out):
     """``out[i]``: baseline plus every tree's leaf value for row ``i`` of ``X | more_columns``."""
     n = X.shape[0]
@@ -193,12 +230,12 @@ def _sum_of_trees(X, more_columns, feature, threshold, children, missing_left, i
         block_out = out[start:start + rows]
         if has_missing:
             for tree in range(roots.shape[0]):
-                _add_tree_with_missing(block, rows, roots[tree], feature, threshold, children, missing_left, is_leaf,
-                                       value, block_out)
+                _add_tree_with_missing(block, rows, roots[tree], first_leaf_depth[tree], packed, threshold,
+                                       missing_left, value, block_out)
         else:
             for tree in range(roots.shape[0]):
-                _add_tree_without_missing(block, rows, roots[tree], feature, threshold, children, missing_left,
-                                          is_leaf, value, block_out)
+                _add_tree_without_missing(block, rows, roots[tree], first_leaf_depth[tree], packed, threshold,
+                                          missing_left, value, block_out)
 
 
 @njit(nogil=True, inline="always")
@@ -219,17 +256,23 @@ def _copy_block(X, more_columns, start, rows, block) -> bool:
 
 
 @njit(nogil=True, inline="always")
-def _child_with_missing(block, row, node, feature, threshold, children, missing_left):
+def _child_with_missing(block, row, node, packed, threshold, missing_left):
     """The node after ``node`` for ``row``, as scikit-learn picks it (NaN <= t is false)."""
-    x = block[feature[node], row]
+    x = block[packed[node] & FEATURE_MASK, row]
     go_left = (x <= threshold[node]) | (np.isnan(x) & (missing_left[node] != 0))
-    return children[node, np.intp(not go_left)]
+    return (packed[node] >> FEATURE_BITS) + np.int64(not go_left)
 
 
 @njit(nogil=True, inline="always")
-def _child_without_missing(block, row, node, feature, threshold, children, missing_left):
+def _child_without_missing(block, row, node, packed, threshold, missing_left):
     """:func:`_child_with_missing` for a row known to hold no NaN."""
-    return children[node, np.intp(block[feature[node], row] > threshold[node])]
+    node_packed = packed[node]
+    return (node_packed >> FEATURE_BITS) + np.int64(block[node_packed & FEATURE_MASK, row] > threshold[node])
+
+
+@njit(nogil=True, inline="always")
+def _at_leaf(packed, node):
+    return (packed[node] >> FEATURE_BITS) == node
 
 
 def _tree_walk(child):
@@ -237,27 +280,33 @@ def _tree_walk(child):
     :data:`ROWS_TOGETHER` rows at a time, each step to the node ``child`` picks."""
 
     @njit(nogil=True, inline="always")
-    def add_tree(block, rows, root, feature, threshold, children, missing_left, is_leaf, value, out):
+    def add_tree(block, rows, root, first_leaf_depth, packed, threshold, missing_left, value, out):
         row = 0
         while row + ROWS_TOGETHER <= rows:
             a = b = c = d = e = f = g = h = root
-            while not (is_leaf[a] & is_leaf[b] & is_leaf[c] & is_leaf[d] & is_leaf[e] & is_leaf[f] & is_leaf[g]
-                       & is_leaf[h]):
-                a = child(block, row, a, feature, threshold, children, missing_left)
-                b = child(block, row + 1, b, feature, threshold, children, missing_left)
-                c = child(block, row + 2, c, feature, threshold, children, missing_left)
-                d = child(block, row + 3, d, feature, threshold, children, missing_left)
-                e = child(block, row + 4, e, feature, threshold, children, missing_left)
-                f = child(block, row + 5, f, feature, threshold, children, missing_left)
-                g = child(block, row + 6, g, feature, threshold, children, missing_left)
-                h = child(block, row + 7, h, feature, threshold, children, missing_left)
+            steps = 0
+            while True:
+                a = child(block, row, a, packed, threshold, missing_left)
+                b = child(block, row + 1, b, packed, threshold, missing_left)
+                c = child(block, row + 2, c, packed, threshold, missing_left)
+                d = child(block, row + 3, d, packed, threshold, missing_left)
+                e = child(block, row + 4, e, packed, threshold, missing_left)
+                f = child(block, row + 5, f, packed, threshold, missing_left)
+                g = child(block, row + 6, g, packed, threshold, missing_left)
+                h = child(block, row + 7, h, packed, threshold, missing_left)
+                steps += 1
+                # no row is at a leaf before the tree's shallowest one: no test until then
+                if steps >= first_leaf_depth and (
+                        _at_leaf(packed, a) & _at_leaf(packed, b) & _at_leaf(packed, c) & _at_leaf(packed, d)
+                        & _at_leaf(packed, e) & _at_leaf(packed, f) & _at_leaf(packed, g) & _at_leaf(packed, h)):
+                    break
             for offset, leaf in enumerate((a, b, c, d, e, f, g, h)):
                 out[row + offset] += value[leaf]
             row += ROWS_TOGETHER
         while row < rows:
             node = root
-            while not is_leaf[node]:
-                node = child(block, row, node, feature, threshold, children, missing_left)
+            while not _at_leaf(packed, node):
+                node = child(block, row, node, packed, threshold, missing_left)
             out[row] += value[node]
             row += 1
 
