@@ -12,7 +12,7 @@ import os
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -82,11 +82,14 @@ def iter_labelled_documents(
     threshold: float | None = None,
     batch_lines: int = BATCH_LINES,
     jobs: int = 1,
+    workers: str = "auto",
 ) -> Iterator[LabelledDocument]:
     """Labelled documents, in input order; with ``jobs`` > 1 the batches are labelled by that
-    many worker processes (see :func:`_iter_labelled_in_pool`)."""
+    many threads or worker processes (``workers``: "threads", "processes", or "auto": threads
+    on the compiled path, whose kernels release the GIL, else processes; see
+    :func:`_iter_labelled_in_pool`)."""
     if jobs > 1:
-        yield from _iter_labelled_in_pool(model, documents, threshold, batch_lines, jobs)
+        yield from _iter_labelled_in_pool(model, documents, threshold, batch_lines, jobs, workers)
         return
     for batch in batches(documents, batch_lines):
         with threadpool_limits(PREDICT_THREADS, user_api="openmp"):
@@ -128,19 +131,21 @@ def _label_in_worker(lines_of_documents: list[list[str]], threshold: float | Non
 
 
 def _iter_labelled_in_pool(
-    model, documents: Iterable[Document], threshold: float | None, batch_lines: int, jobs: int
+    model, documents: Iterable[Document], threshold: float | None, batch_lines: int, jobs: int, workers: str = "auto"
 ) -> Iterator[LabelledDocument]:
-    """Batches labelled by ``jobs`` processes, results in input order.  At most
+    """Batches labelled by ``jobs`` threads or processes, results in input order.  At most
     ``jobs * BATCHES_AHEAD_PER_JOB`` batches are in flight: the input is read only as fast
     as the workers label it (``Pool.imap`` would read all of it ahead into memory)."""
     pending: deque = deque()
-    # The platform's default start method (fork on Linux: works from any script, no
-    # `if __name__ == "__main__"` needed).  GNU OpenMP is not fork-safe once the parent has
-    # used its thread pool, but a worker capped at one thread never starts a team.
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, PREDICT_THREADS)) as pool:
+    threads = _use_threads(workers)
+    with _pool(model, jobs, threads) as pool:
         try:
             for batch in batches(documents, batch_lines):
-                pending.append((batch, pool.submit(_label_in_worker, [doc.lines for doc in batch], threshold)))
+                if threads:
+                    future = pool.submit(_label_in_thread, model, [doc.lines for doc in batch], threshold)
+                else:
+                    future = pool.submit(_label_in_worker, [doc.lines for doc in batch], threshold)
+                pending.append((batch, future))
                 if len(pending) >= jobs * BATCHES_AHEAD_PER_JOB:
                     done, future = pending.popleft()
                     yield from _split_by_document(done, *future.result())
@@ -150,6 +155,44 @@ def _iter_labelled_in_pool(
         finally:
             for _, future in pending:  # an error or an early stop: drop the queued work
                 future.cancel()
+
+
+WORKERS = ("auto", "threads", "processes")
+
+
+def _use_threads(workers: str) -> bool:
+    if workers not in WORKERS:
+        raise ValueError(f"unknown workers {workers!r}: choose one of {', '.join(WORKERS)}")
+    if workers == "auto":
+        from .compiled import use_compiled
+
+        return use_compiled()
+    return workers == "threads"
+
+
+def _pool(model, jobs: int, threads: bool) -> Executor:
+    """Threads share the model and the batches, nothing is copied; processes get the model
+    once each and a batch's lines by pickling, and are the way on the reference path, whose
+    Python feature code holds the GIL.  The platform's default start method (fork on Linux:
+    works from any script, no `if __name__ == "__main__"` needed).  GNU OpenMP is not
+    fork-safe once the parent has used its thread pool, but a worker capped at one thread
+    never starts a team."""
+    if threads:
+        return ThreadPoolExecutor(jobs, thread_name_prefix="boilerkit", initializer=_cap_openmp_threads,
+                                  initargs=(PREDICT_THREADS,))
+    return ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, PREDICT_THREADS))
+
+
+def _cap_openmp_threads(threads: int) -> None:
+    # OpenMP's thread count is a per-thread setting: each worker thread caps its own
+    threadpool_limits(threads, user_api="openmp")
+
+
+def _label_in_thread(model, lines_of_documents: list[list[str]], threshold: float | None):
+    """:func:`_label_in_worker` in a thread of this process: the compiled kernels release the
+    GIL, so threads label batches side by side.  (The OpenMP cap is process-wide and only
+    the reference path's trees use OpenMP: threads never take that path unless asked.)"""
+    return model.label_lines(as_rows(lines_of_documents), threshold)
 
 
 # ------------------------------------------------------------------------ output formats
@@ -237,8 +280,9 @@ def apply(
     ``summary.errors``, and the others are cleaned.  With ``strict``, the first one raises
     and no output is written.
 
-    ``jobs`` > 1 labels the batches of ``batch_lines`` lines in that many worker processes
-    (output in the same order as with one); 1 runs everything in this process.
+    ``jobs`` > 1 labels the batches of ``batch_lines`` lines in that many threads (on the
+    compiled path) or worker processes (on the reference path), output in the same order as
+    with one; 1 runs everything in this thread.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")

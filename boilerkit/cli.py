@@ -443,8 +443,8 @@ def apply(
     ] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes that label batches in parallel "
-                     "(output order unchanged; 1: all in this process)."),
+        typer.Option("--jobs", "-j", min=1, help="Batches labelled in parallel: threads on the compiled "
+                     "path, worker processes on the reference one (output order unchanged; 1: all in one thread)."),
     ] = 1,
     dask_scheduler: Annotated[
         Optional[str],

@@ -178,9 +178,28 @@ def test_small_batches_give_the_same_labels_as_one_batch(small_model, sample_doc
     assert labelled(small_model, documents, batch_lines=50) == labelled(small_model, documents, batch_lines=10**9)
 
 
-def test_two_jobs_give_the_same_labels_as_one_process(small_model, sample_docs):
+@pytest.mark.parametrize("workers", ["threads", "processes"])
+def test_two_jobs_give_the_same_labels_as_one_process(small_model, sample_docs, workers):
     documents = documents_of(sample_docs)
-    assert labelled(small_model, documents, batch_lines=500, jobs=2) == labelled(small_model, documents)
+    assert labelled(small_model, documents, batch_lines=500, jobs=2, workers=workers) == labelled(
+        small_model, documents)
+
+
+@pytest.mark.parametrize(("compiled", "threads"), [("1", True), ("0", False)])
+def test_jobs_run_in_threads_on_the_compiled_path_and_in_processes_on_the_reference(
+        monkeypatch, compiled, threads):
+    """The compiled kernels release the GIL; the reference path's Python features hold it."""
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from boilerkit.apply import _pool, _use_threads
+
+    monkeypatch.setenv("BOILERKIT_COMPILED", compiled)
+    assert _use_threads("auto") is threads
+    with _pool(None, 2, _use_threads("auto")) as pool:
+        assert isinstance(pool, ThreadPoolExecutor if threads else ProcessPoolExecutor)
+    assert _use_threads("processes") is False and _use_threads("threads") is True
+    with pytest.raises(ValueError, match="workers"):
+        _use_threads("fibres")
 
 
 @pytest.mark.parametrize("output_format", ["text", "tsv", "jsonl"])
