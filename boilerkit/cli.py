@@ -164,6 +164,17 @@ def _load(model: Optional[Path]):
         fail(str(error))
 
 
+def _load_for_apply(model: Optional[Path]):
+    """The compiled model where there is one (no scikit-learn to import), else the Pipeline."""
+    from .model_files import ModelError
+    from .runtime import load_for_apply
+
+    try:
+        return load_for_apply(model)
+    except ModelError as error:
+        fail(str(error))
+
+
 ModelOption = Annotated[
     Optional[Path], typer.Option("--model", "-m", help="A saved model (default: the bundled model).")
 ]
@@ -460,7 +471,7 @@ def apply(
         fail("--sort uncertain writes a review list: use it with --format tsv")
     from .apply import apply as apply_model
 
-    loaded = _load(model)
+    loaded = _load_for_apply(model)
     try:
         with exit_on_sigterm():
             summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, sort=sort.value,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .stacking import (
+from .neighbourhood import (
     DISTANCE_CAP,
     LIKELY_CONTENT,
     LINES_FROM_MAIN_BLOCK_CAP,

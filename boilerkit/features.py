@@ -25,8 +25,6 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property, lru_cache
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from . import lexical, markup
 from .compiled import use_compiled
@@ -1303,106 +1301,13 @@ LEXICAL_FEATURES = ("lexical_mean", "lexical_min", "lexical_max")
 LEXICAL_FOLDS = 5
 
 
-class LineFeatures(TransformerMixin, BaseEstimator):
-    """scikit-learn transformer: lines (with their document keys) -> one feature row per line.
+def __getattr__(name: str):
+    # The transformer lives in boilerkit.transformer (it needs scikit-learn, whose import
+    # takes seconds; the features and the compiled model do not) and keeps this module as
+    # its name, so models pickled with it load, and save, as before.
+    if name == "LineFeatures":
+        from .transformer import LineFeatures
 
-    Two things are learned in ``fit``: how many training documents hold each line (repeated
-    lines are templates) and, when labels are given, the weights of words and word pairs
-    (:mod:`boilerkit.lexical`).  Like scikit-learn's ``TargetEncoder``, ``fit_transform``
-    cross-fits the word weights: each training line is scored with weights learned from the
-    other documents, so the classifier downstream learns how far to trust them on pages
-    they have not seen, not on the pages they were counted on.
+        return LineFeatures
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-    Parameters
-    ----------
-    features : list of str or None
-        Names from :data:`FEATURES` to compute, in this order; ``None`` means all of them.
-    """
-
-    def __init__(self, features=None):
-        self.features = features
-
-    def _names(self) -> list[str]:
-        return list(FEATURES) if self.features is None else list(self.features)
-
-    def fit(self, X, y=None):
-        self._fit(X, y)
-        return self
-
-    def _fit(self, X, y) -> Batch | None:
-        names = self._names()
-        unknown = [name for name in names if name not in FEATURES]
-        if unknown:
-            raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
-        self.feature_names_ = np.array(names, dtype=object)
-        self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
-        self.token_weights_ = None
-        if y is None or X is None or not set(LEXICAL_FEATURES) & set(names):
-            return None
-        batch = batch_of(X)
-        lines, buckets = batch.token_buckets
-        is_content = np.asarray(y)[lines] == 1
-        self.token_weights_ = lexical.log_count_ratios(buckets, is_content)
-        return batch
-
-    def fit_transform(self, X, y=None, **fit_params):
-        batch = self._fit(X, y)
-        if batch is None:
-            return self.transform(X)
-        batch.line_counts = self.line_counts_
-        batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
-        return feature_matrix(batch, self.feature_names_)
-
-    def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray,
-                                groups: np.ndarray | None = None, conventions: np.ndarray | None = None) -> np.ndarray:
-        """Fit on the real rows ``X`` only and return the rows of ``X_augmented`` (``X`` plus
-        synthetic lines; ``real`` marks the rows of ``X``), each line's word weights learned
-        without its own document's fold (or its ``groups`` fold: a site's, so that its
-        template's words do not vouch for themselves), as :meth:`fit_transform` gives them:
-        synthetic lines take no part in the statistics the features learn.  ``conventions``
-        (a row per line of ``X_augmented``) are the gold conventions of the training pages
-        (:mod:`boilerkit.conventions`)."""
-        self._fit(X, y)
-        batch = batch_of(X_augmented)
-        batch.conventions = conventions
-        batch.line_counts = self.line_counts_
-        if self.token_weights_ is not None:
-            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool),
-                                                           groups)
-        return feature_matrix(batch, self.feature_names_)
-
-    def _cross_fitted_scores(self, batch: Batch, y: np.ndarray, real: np.ndarray | None = None,
-                             groups: np.ndarray | None = None) -> np.ndarray:
-        """Each token's weight learned without its own document's fold, or its group's (and
-        only from ``real`` lines, if given)."""
-        lines, buckets = batch.token_buckets
-        fold_of_line = batch.doc if groups is None else np.asarray(groups, dtype=np.int64)
-        fold_of_token = fold_of_line[lines] % LEXICAL_FOLDS
-        is_content = y[lines] == 1
-        learn_from = np.ones(len(lines), dtype=bool) if real is None else real[lines]
-        scores = np.zeros(len(buckets), dtype=np.float32)
-        if batch.n == 0 or batch.doc[-1] < 1:  # a single document: nothing to hold out
-            return self.token_weights_[buckets]
-        for fold in range(LEXICAL_FOLDS):
-            held_out = fold_of_token == fold
-            if held_out.any():
-                learn = ~held_out & learn_from
-                weights = lexical.log_count_ratios(buckets[learn], is_content[learn])
-                scores[held_out] = weights[buckets[held_out]]
-        return scores
-
-    def transform(self, X):
-        check_is_fitted(self, "feature_names_")
-        return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}),
-                                getattr(self, "token_weights_", None))
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "feature_names_")
-        return self.feature_names_.copy()
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
-        tags.input_tags.string = True
-        tags.requires_fit = True
-        return tags

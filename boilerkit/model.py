@@ -15,7 +15,6 @@ or swapped file is refused rather than unpickled.
 from __future__ import annotations
 
 import hashlib
-import importlib.resources
 import json
 import logging
 import os
@@ -44,16 +43,23 @@ from .layout import logical_firsts, logical_labels, logical_means, logical_rows,
 from .stacking import SequenceStacker
 from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_ITER
 from .io import expand_paths, iter_labelled, split_lines
+from .model_files import (  # noqa: F401 (part of this module's interface)
+    DEFAULT_MODEL_NAME,
+    MODEL_FORMAT,
+    ModelError,
+    card_path,
+    check_checksum,
+    default_model_path,
+    read_card,
+    sha256_of,
+)
 from .sites import site_groups
 
 log = logging.getLogger(__name__)
 
-# Bumped when a saved model's layout changes in a way older code cannot read.
-MODEL_FORMAT = 1
 DEFAULT_THRESHOLD = 0.5
 # Thresholds tried when tuning on cross-validated probabilities.
 THRESHOLD_GRID = np.round(np.arange(0.2, 0.81, 0.025), 3)
-DEFAULT_MODEL_NAME = "default.joblib"
 SKOPS_SUFFIX = ".skops"
 # Types a .skops model may hold beyond those skops trusts by default (numpy, and the
 # scikit-learn estimators): boilerkit's own classes and the parts of scikit-learn that
@@ -64,10 +70,6 @@ TRUSTED_TYPES = (
     "boilerkit.stacking.SequenceStacker",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
-
-
-class ModelError(RuntimeError):
-    """A model that cannot be used; the message says what to do."""
 
 
 class BoilerplateModel(Pipeline):
@@ -251,14 +253,6 @@ def build_model(
 # ----------------------------------------------------------------------------- training
 
 
-def sha256_of(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _data_summary(path: str, documents: list[dict]) -> dict:
     n_lines = sum(len(doc["lines"]) for doc in documents)
     converters = sorted({doc["converter"] for doc in documents if isinstance(doc.get("converter"), str)})
@@ -433,10 +427,6 @@ def model_card(model: BoilerplateModel, data: list[dict], n_lines: int, n_conten
 # ------------------------------------------------------------------------ save and load
 
 
-def card_path(model_path: str | os.PathLike) -> Path:
-    return Path(model_path).with_suffix(".json")
-
-
 def is_skops(path: str | os.PathLike) -> bool:
     return str(path).lower().endswith(SKOPS_SUFFIX)
 
@@ -461,35 +451,12 @@ def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     card = {**getattr(model, "card_", {}), "model_file": path.name, "model_sha256": sha256_of(path)}
+    card.update(_save_compiled_form(model, path, card["model_sha256"]))
     card_file = card_path(path)
     card_tmp = card_file.with_name(f".{card_file.name}.part")
     card_tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     os.replace(card_tmp, card_file)
     return path
-
-
-def default_model_path() -> Path:
-    """The bundled model: inside the installed package, or models/ of a source checkout."""
-    try:
-        bundled = importlib.resources.files("boilerkit.models") / DEFAULT_MODEL_NAME
-        if bundled.is_file():
-            return Path(str(bundled))
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "models" / DEFAULT_MODEL_NAME
-
-
-def read_card(path: str | os.PathLike) -> dict | None:
-    file = card_path(path)
-    if not file.is_file():
-        return None
-    try:
-        card = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelError(f"{file}: unreadable model card: {error}") from None
-    if not isinstance(card, dict):
-        raise ModelError(f"{file}: unreadable model card: not a JSON object")
-    return card
 
 
 def _minor(version: str) -> tuple[str, ...]:
@@ -512,19 +479,21 @@ def check_compatible(card: dict, path) -> None:
         )
 
 
-def check_checksum(card: dict, path: Path, bundled: bool) -> None:
-    """Refuse a model file whose sha256 is not the one its card recorded when it was saved."""
-    expected = card.get("model_sha256")
-    if expected is None:
-        if bundled:
-            raise ModelError(f"{path}: the bundled model's card has no checksum: reinstall boilerkit")
-        return
-    if sha256_of(path) != expected:
-        advice = "reinstall boilerkit" if bundled else "get it again or retrain it with `boilerkit train`"
-        raise ModelError(
-            f"{path}: sha256 differs from the one in {card_path(path).name}: "
-            f"the file is damaged or was modified; {advice}"
-        )
+def _save_compiled_form(model: BoilerplateModel, path: Path, model_sha256: str) -> dict:
+    """Write the model's compiled form beside it (:mod:`boilerkit.runtime`: what ``apply``
+    loads without scikit-learn) and return the card's entries for it; none, and no file, for
+    a model the compiled path cannot run."""
+    from .runtime import NotCompilable, compile_model, compiled_path, save_compiled
+
+    target = compiled_path(path)
+    try:
+        compiled = compile_model(model)
+    except NotCompilable as error:
+        log.info("%s: no compiled form (%s): apply loads the Pipeline", path, error)
+        target.unlink(missing_ok=True)  # a stale one from an earlier model of this name
+        return {}
+    save_compiled(compiled, target, model_sha256)
+    return {"compiled_file": target.name, "compiled_sha256": sha256_of(target)}
 
 
 def _load_skops(path: Path):

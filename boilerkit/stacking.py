@@ -23,38 +23,26 @@ from sklearn.utils.validation import check_is_fitted
 
 from .compiled import use_compiled
 from .features import DocumentIndex, is_distinct
+from .neighbourhood import (  # noqa: F401 (names the tests and benchmarks import from here)
+    PROBABILITY_WINDOWS,
+    PROBABILITY_OFFSETS,
+    MAX_WINDOWS,
+    SIDE_WINDOWS,
+    LIKELY_CONTENT,
+    DISTANCE_CAP,
+    NEIGHBOURHOOD_NAMES,
+    FIRST_NEIGHBOURHOOD_NAMES,
+    MAIN_BLOCK_SMOOTHING,
+    LINES_FROM_MAIN_BLOCK_CAP,
+    LONG_LINE_CHARS,
+    documents_from_positions,
+)
 
-# Half-widths (in lines) of the windows over first-pass probabilities.
-PROBABILITY_WINDOWS = (1, 2, 3, 5, 10, 25)
-PROBABILITY_OFFSETS = (-3, -2, -1, 1, 2, 3)
-# Half-widths of the windows whose largest first-pass probability is a column.
-MAX_WINDOWS = (1, 3)
-# One-sided windows: where content starts or stops, the two sides disagree.
-SIDE_WINDOWS = (5, 15)
-# A line the first pass finds likely content; distances to such lines are features.
-LIKELY_CONTENT = 0.5
-DISTANCE_CAP = 50
 # Rows per call when predicting: tree ensembles walk every row once per tree, so a block of
 # rows that stays in the CPU cache across all trees (5,000 rows x ~100 float64 columns is
 # about 4 MB) halves the time of one 100,000-row call (measured on 2 cores, sklearn 1.7).
 # Each row's sum over the trees is the same, so the probabilities are bit-identical.
 PREDICT_CHUNK_ROWS = 5_000
-
-NEIGHBOURHOOD_NAMES = (
-    ["p1"]
-    + [f"p1_{'prev' if o < 0 else 'next'}{abs(o)}" for o in PROBABILITY_OFFSETS]
-    + [f"p1_window{w}" for w in PROBABILITY_WINDOWS]
-    + [f"p1_max_window{w}" for w in MAX_WINDOWS]
-    + ["p1_doc_mean", "p1_doc_max", "lines_since_likely", "lines_until_likely", "p1_before_mean", "p1_after_mean"]
-    + [f"p1_{side}_window{w}" for side in ("prev", "next") for w in SIDE_WINDOWS]
-    + ["in_main_block", "lines_from_main_block", "main_block_share"]
-    + ["p1_prev_long", "p1_next_long"]
-    + ["p1_prev_distinct", "p1_next_distinct"]
-)
-# Columns of models saved before the nearest long and distinct lines' columns existed (they hold
-# no list of names); such models still load and predict.
-FIRST_NEIGHBOURHOOD_NAMES = NEIGHBOURHOOD_NAMES[: NEIGHBOURHOOD_NAMES.index("main_block_share") + 1]
-
 
 def predict_proba_in_chunks(estimator, X, rows: int = PREDICT_CHUNK_ROWS) -> np.ndarray:
     """``estimator.predict_proba(X)``, computed :data:`PREDICT_CHUNK_ROWS` rows at a time."""
@@ -76,23 +64,12 @@ def pass_proba(estimator, X, more_columns: np.ndarray | None = None, compiled: b
     return predict_proba_in_chunks(estimator, X if more_columns is None else np.hstack([X, more_columns]))
 
 
-def documents_from_positions(positions: np.ndarray) -> np.ndarray:
-    """Document ids recovered from a line-position column (0 starts a new document)."""
-    return np.cumsum(np.asarray(positions) == 0) - 1 if len(positions) else np.zeros(0, dtype=np.int64)
-
-
 def window_max(index: DocumentIndex, values: np.ndarray, half_width: int) -> np.ndarray:
     result = values.copy()
     for offset in range(1, half_width + 1):
         result = np.maximum(result, index.shifted(values, offset, missing=0.0))
         result = np.maximum(result, index.shifted(values, -offset, missing=0.0))
     return result
-
-
-# The main block: the run of lines whose smoothed first-pass probability stays at least
-# LIKELY_CONTENT with the largest probability mass in its document (the article body).
-MAIN_BLOCK_SMOOTHING = 2
-LINES_FROM_MAIN_BLOCK_CAP = 200
 
 
 def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
@@ -130,8 +107,6 @@ def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
     return [inside.astype(np.float64), signed.astype(np.float64), share]
 
 
-# A line of at least this many characters is a paragraph, not a menu item or a headline.
-LONG_LINE_CHARS = 80
 
 
 def nearest_probability(index: DocumentIndex, p1: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:

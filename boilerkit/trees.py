@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 # Rows copied into the cache-resident buffer and walked by every tree before the next
 # block.  benchmarks/trees.py --blocks (bundled model, 200,148 lines of lines.jsonl.gz, both
@@ -179,6 +178,9 @@ def check_compilable(estimator) -> None:
 
 
 def _check_type(estimator) -> None:
+    # imported here: the compiled model (boilerkit.runtime) walks trees without scikit-learn
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     if not isinstance(estimator, HistGradientBoostingClassifier):
         raise NotCompilable(f"not a HistGradientBoostingClassifier: {type(estimator).__name__}")
 

@@ -1,0 +1,161 @@
+"""The compiled model (boilerkit.runtime): the Pipeline's predictions without scikit-learn.
+
+* on real pages its probabilities are the Pipeline's, bit for bit, on both paths of the
+  Pipeline, and its labels too;
+* ``save_model`` writes it beside every model it can run, with its sha256 in the card, and
+  the bundled model's is in step with the bundled joblib;
+* ``load_for_apply`` takes it only when it can be trusted (card, checksum, source model),
+  else the Pipeline, and never on the reference path;
+* ``boilerkit apply`` on the compiled model imports no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from boilerkit.features import as_rows
+from boilerkit.model import BoilerplateModel, default_model_path, load_model, save_model
+from boilerkit.runtime import (
+    CompiledModel,
+    NotCompilable,
+    compile_model,
+    compiled_path,
+    load_compiled,
+    load_for_apply,
+)
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def bundled_model():
+    return load_model()
+
+
+@pytest.fixture(scope="module")
+def pages(sample_docs):
+    example = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8").split("\n")
+    return [doc["lines"] for doc in sample_docs] + [example, [], ["", "  ", ""], ["one line"]]
+
+
+def test_bundled_compiled_model_is_in_step_with_the_bundled_joblib():
+    compiled = load_compiled()
+    assert isinstance(compiled, CompiledModel)
+    card = json.loads(compiled_path(default_model_path()).with_name("default.json").read_text())
+    assert card["compiled_file"] == compiled_path(default_model_path()).name
+
+
+@pytest.mark.parametrize("pipeline_compiled", ["1", "0"])
+def test_same_probabilities_as_the_pipeline_on_real_pages(bundled_model, pages, monkeypatch, pipeline_compiled):
+    """Against the Pipeline on its compiled path and on its reference path (scikit-learn's
+    trees, numpy's features)."""
+    rows = as_rows(pages)
+    compiled = load_compiled()
+    monkeypatch.setenv("BOILERKIT_COMPILED", pipeline_compiled)
+    expected = bundled_model.predict_proba(rows)
+    monkeypatch.setenv("BOILERKIT_COMPILED", "1")
+    got = compiled.predict_proba(rows)
+    np.testing.assert_array_equal(got, expected)
+    labels, scores = compiled.label_lines(rows)
+    expected_labels, expected_scores = bundled_model.label_lines(rows)
+    np.testing.assert_array_equal(labels, expected_labels)
+    np.testing.assert_array_equal(scores, expected_scores)
+    assert compiled.threshold == bundled_model.threshold
+
+
+def test_one_document_and_empty_input(bundled_model):
+    compiled = load_compiled()
+    text = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8")
+    assert compiled.clean(text) == bundled_model.clean(text)
+    assert compiled.label_lines([])[0].shape == (0,)
+
+
+def test_save_model_writes_the_compiled_form_and_its_checksum(small_model, tmp_path, sample_docs):
+    path = save_model(small_model, tmp_path / "m.joblib")
+    card = json.loads((tmp_path / "m.json").read_text())
+    assert card["compiled_file"] == "m.compiled.npz"
+    loaded = load_for_apply(path)
+    assert isinstance(loaded, CompiledModel)
+    rows = as_rows(doc["lines"] for doc in sample_docs)
+    np.testing.assert_array_equal(loaded.predict_proba(rows), small_model.predict_proba(rows))
+
+
+def _saved(small_model, tmp_path):
+    path = save_model(small_model, tmp_path / "m.joblib")
+    return path, compiled_path(path), tmp_path / "m.json"
+
+
+def test_a_modified_compiled_file_is_not_used(small_model, tmp_path):
+    path, compiled, _ = _saved(small_model, tmp_path)
+    data = bytearray(compiled.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    compiled.write_bytes(bytes(data))
+    assert load_compiled(path) is None
+    assert isinstance(load_for_apply(path), BoilerplateModel)
+
+
+def test_a_compiled_file_made_from_another_model_is_not_used(small_model, tmp_path):
+    """Both files checked in by the card, but the compiled one made from an earlier model
+    file: its own record of the model's sha256 differs from the card's."""
+    path, compiled, card_file = _saved(small_model, tmp_path)
+    card = json.loads(card_file.read_text())
+    card["model_sha256"] = "0" * 64
+    card_file.write_text(json.dumps(card))
+    assert load_compiled(path) is None
+
+
+def test_a_card_without_the_compiled_form_means_the_pipeline(small_model, tmp_path):
+    path, _, card_file = _saved(small_model, tmp_path)
+    card = json.loads(card_file.read_text())
+    del card["compiled_sha256"]
+    card_file.write_text(json.dumps(card))
+    assert isinstance(load_for_apply(path), BoilerplateModel)
+
+
+def test_no_compiled_file_means_the_pipeline(small_model, tmp_path):
+    path, compiled, _ = _saved(small_model, tmp_path)
+    compiled.unlink()
+    assert isinstance(load_for_apply(path), BoilerplateModel)
+
+
+def test_the_reference_path_loads_the_pipeline(small_model, tmp_path, monkeypatch):
+    path, _, _ = _saved(small_model, tmp_path)
+    monkeypatch.setenv("BOILERKIT_COMPILED", "0")
+    assert isinstance(load_for_apply(path), BoilerplateModel)
+
+
+def test_a_model_the_kernels_cannot_run_is_saved_without_a_compiled_form(small_model, tmp_path):
+    from sklearn.base import clone
+
+    path, compiled, card_file = _saved(small_model, tmp_path)
+    unfitted = clone(small_model)
+    with pytest.raises(NotCompilable):
+        compile_model(unfitted)
+    unfitted.card_ = {}
+    save_model(unfitted, path)  # the same name: the earlier compiled form must go
+    assert not compiled.exists()
+    assert "compiled_sha256" not in json.loads(card_file.read_text())
+
+
+def test_apply_on_the_compiled_model_imports_no_scikit_learn(tmp_path):
+    """The point of the compiled model: the start-up of `boilerkit apply` without scikit-learn."""
+    out = tmp_path / "out.txt"
+    code = (
+        "import sys\n"
+        "from boilerkit.cli import app\n"
+        f"sys.argv = ['boilerkit', 'apply', {str(EXAMPLES / 'news-dump.txt')!r}, '-o', {str(out)!r}]\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'skops', 'joblib')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert out.read_text(encoding="utf-8").strip()
