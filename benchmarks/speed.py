@@ -16,9 +16,11 @@ The input is a JSONL corpus of pages: the shared dev pages (every ``lines*.jsonl
    and whether it wrote the same bytes.
 4. **memory**: the same command on ``--memory-lines`` lines: peak memory against the run on
    ``--lines`` lines (``ru_maxrss`` of each child process, from ``os.wait4``).
-5. **labels**: the library (``load_model``, ``iter_labelled_documents``) over every line of
-   every ``lines*.jsonl.gz``, compiled and reference (``BOILERKIT_COMPILED=1`` / ``0``): lines
-   whose labels differ, each one named.
+5. **labels**: the library (``iter_labelled_documents``) over every line of every
+   ``lines*.jsonl.gz``: the Pipeline (``load_model``) on the reference path
+   (``BOILERKIT_COMPILED=0``) against what ``apply`` predicts with on the compiled path (the
+   compiled model, ``boilerkit.runtime.load_for_apply``): lines whose labels differ, each
+   one named.
 6. **stages**: CPU µs per line of each stage (read, features, first pass, second pass, write)
    on the first ``--stage-lines`` lines of the corpus, reference path against compiled path,
    in this process, each stage run as ``BoilerplateModel.label_lines`` runs it; the least
@@ -65,6 +67,7 @@ from boilerkit.features import as_rows
 from boilerkit.io import Document, documents_of_files
 from boilerkit.layout import logical_rows, physical_probabilities
 from boilerkit.model import BoilerplateModel, default_model_path, load_model, read_card, sha256_of
+from boilerkit.runtime import load_for_apply
 from boilerkit.stacking import pass_proba
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -430,15 +433,17 @@ def labelled(model: BoilerplateModel, documents: list[Document], compiled: bool)
         return results, time.process_time() - started
 
 
-def compare_labels(model: BoilerplateModel, data_dir: Path, max_lines: int | None) -> LabelComparison:
-    """Every line of every lines file (or the first ``max_lines`` of each), labelled on both paths."""
+def compare_labels(model: BoilerplateModel, apply_model, data_dir: Path, max_lines: int | None) -> LabelComparison:
+    """Every line of every lines file (or the first ``max_lines`` of each), labelled on both
+    paths: ``model`` (the Pipeline) on the reference one, ``apply_model`` (what ``apply``
+    loads) on the compiled one."""
     comparison = LabelComparison()
     for name in LINES_FILES:
         documents = documents_of_lines_file(data_dir / name, max_lines)
         progress(f"labels of {name}: {sum(len(d.lines) for d in documents):,} lines, reference then compiled ...")
         reference, seconds = labelled(model, documents, compiled=False)
         comparison.reference_cpu += seconds
-        compiled, seconds = labelled(model, documents, compiled=True)
+        compiled, seconds = labelled(apply_model, documents, compiled=True)
         comparison.compiled_cpu += seconds
         for document, ref, comp in zip(documents, reference, compiled):
             comparison.documents += 1
@@ -706,14 +711,15 @@ def report_memory(memory: MemoryGrowth) -> tuple[str, list[Check]]:
     return text, [check]
 
 
-def report_labels(comparison: LabelComparison, capped: int | None) -> tuple[str, list[Check]]:
+def report_labels(comparison: LabelComparison, capped: int | None, apply_model: str) -> tuple[str, list[Check]]:
     differing = len(comparison.differences)
     scope = f"the first {capped:,} lines of each of" if capped is not None else "every line of"
     lines = [
         "## 5. Labels: compiled path against the reference path",
         "",
         f"{scope} {', '.join(LINES_FILES)}: {comparison.documents:,} pages, {comparison.lines:,} lines, labelled by"
-        f" the library as `apply` labels them, with {ENV_VAR}=0 and =1 ({comparison.load}).",
+        f" the library as `apply` labels them: the Pipeline with {ENV_VAR}=0, and with =1 what `apply` loads"
+        f" ({apply_model}) ({comparison.load}).",
         "",
         f"- lines whose label differs: **{differing}**",
         f"- largest difference of a content probability: {comparison.max_probability_difference:.3g}",
@@ -865,7 +871,10 @@ def main(argv: list[str] | None = None) -> None:
     if "memory" in sections:
         section(report_memory(measure_memory(pages, one, args.memory_lines, args.model, workdir)))
     if "labels" in sections:
-        section(report_labels(compare_labels(model, args.data_dir, args.label_lines), args.label_lines))
+        with compiled_path(True):
+            apply_model = load_for_apply(args.model)
+        section(report_labels(compare_labels(model, apply_model, args.data_dir, args.label_lines), args.label_lines,
+                              type(apply_model).__name__))
     if "stages" in sections:
         times = time_stages(model, corpus.path, args.stage_lines, workdir, args.stage_repeats)
         section(report_stages(times[False], times[True], args.stage_repeats))
