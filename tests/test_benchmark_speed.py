@@ -48,3 +48,16 @@ def test_the_stages_give_the_models_probabilities(small_model, sample_docs, monk
     staged = speed.content_probability_in_stages(small_model, rows, stopwatch)
     np.testing.assert_array_equal(staged, small_model.content_probability(rows))
     assert set(stopwatch.seconds) == set(speed.STAGES)
+
+
+def test_a_childs_peak_memory_is_its_own_not_the_benchmarks(tmp_path):
+    """Linux keeps a process's largest resident size across exec: a child forked straight
+    from a benchmark holding hundreds of MB would report them as its own peak."""
+    ballast = np.ones(40_000_000)  # 320 MB, every page written: resident in this process
+    small = speed.usage_of_child([sys.executable, "-c", "pass"], tmp_path / "usage.json")
+    large = speed.usage_of_child([sys.executable, "-c", "import numpy; numpy.ones(20_000_000).sum()"],
+                                 tmp_path / "usage.json")
+    assert ballast.sum() == 40_000_000
+    assert small["exit"] == 0 and small["max_rss_kb"] < 100_000
+    assert large["max_rss_kb"] > small["max_rss_kb"] + 120_000  # its own 160 MB array counts
+    assert not (tmp_path / "usage.json").exists()
