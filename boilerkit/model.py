@@ -40,9 +40,10 @@ from .conventions import convention_rows
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .layout import logical_firsts, logical_labels, logical_means, logical_rows, physical_probabilities
+from .runtime import LineLabeller
 from .stacking import SequenceStacker
 from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_ITER
-from .io import expand_paths, iter_labelled, split_lines
+from .io import expand_paths, iter_labelled
 from .model_files import (  # noqa: F401 (part of this module's interface)
     DEFAULT_MODEL_NAME,
     MODEL_FORMAT,
@@ -72,7 +73,7 @@ TRUSTED_TYPES = (
 )
 
 
-class BoilerplateModel(Pipeline):
+class BoilerplateModel(LineLabeller, Pipeline):
     """A ``Pipeline`` of :class:`~boilerkit.features.LineFeatures` and a thresholded classifier.
 
     ``predict`` / ``predict_proba`` take a list of lines (one document) or ``(document,
@@ -163,23 +164,6 @@ class BoilerplateModel(Pipeline):
     def threshold(self) -> float:
         return float(self.steps[-1][1].threshold)
 
-    def content_probability(self, X) -> np.ndarray:
-        """Probability that each line is content."""
-        if len(X) == 0:
-            return np.zeros(0)
-        return self.predict_proba(X)[:, 1]
-
-    def label_lines(self, X, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Labels (0/1) and content probabilities of the lines in ``X``."""
-        scores = self.content_probability(X)
-        cut = self.threshold if threshold is None else threshold
-        return (scores >= cut).astype(np.int8), scores
-
-    def clean(self, text: str, threshold: float | None = None) -> str:
-        """The content lines of ``text``, in order, joined by newlines."""
-        lines = split_lines(text)
-        labels, _ = self.label_lines(lines, threshold)
-        return "\n".join(line for line, label in zip(lines, labels) if label)
 
 
 def boosted_trees(max_iter: int, seed: int) -> HistGradientBoostingClassifier:

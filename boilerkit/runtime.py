@@ -50,8 +50,33 @@ class Logistic:
         return proba
 
 
+class LineLabeller:
+    """What both the Pipeline (:class:`~boilerkit.model.BoilerplateModel`) and the compiled
+    model do with their ``predict_proba`` and ``threshold``."""
+
+    def content_probability(self, X) -> np.ndarray:
+        """Probability that each line is content."""
+        if len(X) == 0:
+            return np.zeros(0)
+        return self.predict_proba(X)[:, 1]
+
+    def label_lines(self, X, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Labels (0/1) and content probabilities of the lines in ``X``."""
+        scores = self.content_probability(X)
+        cut = self.threshold if threshold is None else threshold
+        return (scores >= cut).astype(np.int8), scores
+
+    def clean(self, text: str, threshold: float | None = None) -> str:
+        """The content lines of ``text``, in order, joined by newlines."""
+        from .io import split_lines
+
+        lines = split_lines(text)
+        labels, _ = self.label_lines(lines, threshold)
+        return "\n".join(line for line, label in zip(lines, labels) if label)
+
+
 @dataclass(frozen=True, eq=False)
-class CompiledModel:
+class CompiledModel(LineLabeller):
     """What a :class:`~boilerkit.model.BoilerplateModel` predicts with on the compiled path.
 
     ``predict_proba``, ``label_lines``, ``content_probability``, ``clean`` and ``threshold``
@@ -89,25 +114,8 @@ class CompiledModel:
             columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in self.neighbourhood_names]]
         return columns
 
-    def content_probability(self, X) -> np.ndarray:
-        if len(X) == 0:
-            return np.zeros(0)
-        return self.predict_proba(X)[:, 1]
-
-    def label_lines(self, X, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-        scores = self.content_probability(X)
-        cut = self.threshold if threshold is None else threshold
-        return (scores >= cut).astype(np.int8), scores
-
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= self.threshold).astype(int)
-
-    def clean(self, text: str, threshold: float | None = None) -> str:
-        from .io import split_lines
-
-        lines = split_lines(text)
-        labels, _ = self.label_lines(lines, threshold)
-        return "\n".join(line for line, label in zip(lines, labels) if label)
 
 
 # ------------------------------------------------------------------------------ from a model
