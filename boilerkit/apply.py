@@ -125,9 +125,8 @@ def _start_worker(model, threads: int) -> None:
 
 
 def _label_in_worker(lines_of_documents: list[list[str]], threshold: float | None):
-    """Labels and scores of one batch (only the lines travel to the worker and only two
-    arrays come back; the documents and their records stay in the main process)."""
-    return _worker_model.label_lines(as_rows(lines_of_documents), threshold)
+    """:func:`_label_lines` with the model the worker process was started with."""
+    return _label_lines(_worker_model, lines_of_documents, threshold)
 
 
 def _iter_labelled_in_pool(
@@ -141,10 +140,10 @@ def _iter_labelled_in_pool(
     with _pool(model, jobs, threads) as pool:
         try:
             for batch in batches(documents, batch_lines):
-                if threads:
-                    future = pool.submit(_label_in_thread, model, [doc.lines for doc in batch], threshold)
-                else:
-                    future = pool.submit(_label_in_worker, [doc.lines for doc in batch], threshold)
+                lines = [doc.lines for doc in batch]
+                # threads share the model; a worker process holds its own copy
+                future = (pool.submit(_label_lines, model, lines, threshold) if threads
+                          else pool.submit(_label_in_worker, lines, threshold))
                 pending.append((batch, future))
                 if len(pending) >= jobs * BATCHES_AHEAD_PER_JOB:
                     done, future = pending.popleft()
@@ -188,10 +187,9 @@ def _cap_openmp_threads(threads: int) -> None:
     threadpool_limits(threads, user_api="openmp")
 
 
-def _label_in_thread(model, lines_of_documents: list[list[str]], threshold: float | None):
-    """:func:`_label_in_worker` in a thread of this process: the compiled kernels release the
-    GIL, so threads label batches side by side.  (The OpenMP cap is process-wide and only
-    the reference path's trees use OpenMP: threads never take that path unless asked.)"""
+def _label_lines(model, lines_of_documents: list[list[str]], threshold: float | None):
+    """Labels and scores of one batch (only the lines travel to a worker process and only
+    two arrays come back; the documents and their records stay in the main process)."""
     return model.label_lines(as_rows(lines_of_documents), threshold)
 
 

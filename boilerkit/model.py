@@ -165,7 +165,6 @@ class BoilerplateModel(LineLabeller, Pipeline):
         return float(self.steps[-1][1].threshold)
 
 
-
 def boosted_trees(max_iter: int, seed: int) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         max_iter=max_iter,

@@ -47,3 +47,11 @@ LONG_LINE_CHARS = 80
 def documents_from_positions(positions: np.ndarray) -> np.ndarray:
     """Document ids recovered from a line-position column (0 starts a new document)."""
     return np.cumsum(np.asarray(positions) == 0) - 1 if len(positions) else np.zeros(0, dtype=np.int64)
+
+
+def columns_named(columns: np.ndarray, names) -> np.ndarray:
+    """The ``names`` columns of ``columns`` (all of :data:`NEIGHBOURHOOD_NAMES`): models saved
+    before a column was added hold fewer names and use those columns only."""
+    if len(names) < len(NEIGHBOURHOOD_NAMES):
+        columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in names]]
+    return columns

@@ -29,7 +29,7 @@ from . import __version__
 from .features import compute_features
 from .layout import logical_rows, physical_probabilities
 from .model_files import MODEL_FORMAT, ModelError, default_model_path, read_card, sha256_of
-from .neighbourhood import FIRST_NEIGHBOURHOOD_NAMES, NEIGHBOURHOOD_NAMES, documents_from_positions
+from .neighbourhood import FIRST_NEIGHBOURHOOD_NAMES, columns_named, documents_from_positions
 
 COMPILED_SUFFIX = ".compiled.npz"
 # Bumped when the arrays of a compiled model change: an older file is then not used.
@@ -109,10 +109,7 @@ class CompiledModel(LineLabeller):
         doc = documents_from_positions(features[:, self.position_column])
         lengths = None if self.length_column is None else features[:, self.length_column]
         repeats = None if self.repeat_column is None else features[:, self.repeat_column]
-        columns = neighbourhood(doc, p1, lengths, repeats)
-        if len(self.neighbourhood_names) < len(NEIGHBOURHOOD_NAMES):
-            columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in self.neighbourhood_names]]
-        return columns
+        return columns_named(neighbourhood(doc, p1, lengths, repeats), self.neighbourhood_names)
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= self.threshold).astype(int)

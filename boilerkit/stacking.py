@@ -36,6 +36,7 @@ from .neighbourhood import (  # noqa: F401 (names the tests and benchmarks impor
     MAIN_BLOCK_SMOOTHING,
     LINES_FROM_MAIN_BLOCK_CAP,
     LONG_LINE_CHARS,
+    columns_named,
     documents_from_positions,
 )
 
@@ -106,8 +107,6 @@ def main_block(index: DocumentIndex, p1: np.ndarray) -> list[np.ndarray]:
     inside = has_block & (lines >= start) & (lines <= end)
     share = np.where(has_block, (end - start + 1) / np.maximum(index.doc_n_lines, 1), 0.0)
     return [inside.astype(np.float64), signed.astype(np.float64), share]
-
-
 
 
 def nearest_probability(index: DocumentIndex, p1: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
@@ -273,11 +272,8 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
             columns = compiled_neighbourhood(index.doc, p1, lengths, repeats)
         else:
             columns = neighbourhood(index, p1, lengths, repeats)
-        # Models saved before a column was added hold no names: they use the first columns.
-        names = getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)
-        if len(names) < len(NEIGHBOURHOOD_NAMES):
-            columns = columns[:, [NEIGHBOURHOOD_NAMES.index(name) for name in names]]
-        return columns
+        # Models saved before the names were kept use the first columns.
+        return columns_named(columns, getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES))
 
     def second_pass_input(self, X, p1, index: DocumentIndex | None = None, compiled: bool | None = None) -> np.ndarray:
         """``X`` and the neighbourhood columns this model was trained with."""
