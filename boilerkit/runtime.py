@@ -129,6 +129,8 @@ def compile_model(model) -> CompiledModel:
     from .stacking import SequenceStacker
     from .trees import CompiledTrees, NotCompilable as TreesNotCompilable
 
+    if not getattr(model, "steps", None):
+        raise NotCompilable(f"not a fitted BoilerplateModel: {type(model).__name__}")
     features, classifier = model.steps[0][1], model.steps[-1][1]
     stacker = getattr(classifier, "estimator_", None)
     if not isinstance(stacker, SequenceStacker) or not hasattr(stacker, "second_"):
