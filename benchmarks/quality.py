@@ -197,14 +197,15 @@ def predict(model, docs: list[dict]) -> list[np.ndarray]:
 
 
 def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[str], test_converters: Sequence[str],
-                   per_page: int, seed: int, name: str, force: bool) -> dict[str, list[np.ndarray | None]]:
+                   per_page: int, seed: int, name: str, force: bool,
+                   only: int | None = None) -> dict[str, list[np.ndarray | None]]:
     """Out-of-fold probabilities: per test converter, a list over all pages (``None`` where a
-    page has no such dump).  Cached per fold."""
+    page has no such dump, or is outside fold ``only`` when one is given).  Cached per fold."""
     n_folds = int(fold.max()) + 1
     tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, CONVENTIONS,
                        *([sorted(DUMPS_PER_DATASET.items())] if DUMPS_PER_DATASET else []))
     result: dict[str, list[np.ndarray | None]] = {c: [None] * len(corpus.pages) for c in test_converters}
-    for k in range(n_folds):
+    for k in range(n_folds) if only is None else (only,):
         cache = CACHE / f"cv-{name}-fold{k}of{n_folds}-{tag}.npz"
         test = np.flatnonzero(fold == k)
         keys = [(c, i) for c in test_converters for i in test.tolist() if corpus.dump(i, c) is not None]
@@ -331,6 +332,22 @@ def language_table(corpus: Corpus, default: dict, peers: dict[str, dict[str, Eva
     return markdown_table(rows, columns)
 
 
+def screen_report(corpus: Corpus, default: dict, files: Sequence[str], threshold: float) -> str:
+    """Boilerkit's scores on the pages it has probabilities for (one fold's, with
+    ``--only-fold``): per file and converter, and per group on the shared dumps."""
+    rows = []
+    for file in files:
+        pages = corpus.page_indices(file)
+        for c in (SHARED, *CONVERTERS):
+            e = evaluation_of(corpus, default[c], c, pages, threshold)
+            rows.append(row(f"{file} {c} ({e.overall.n_pages})", e.overall))
+            if c == SHARED:
+                for name, groups in sorted(e.groups.items()):
+                    rows += [row(f"{file} {name}={value} ({scores.n_pages})", scores)
+                             for value, scores in sorted(groups.items()) if scores.n_pages >= 5]
+    return markdown_table(rows)
+
+
 # -------------------------------------------------------------------------------- peers
 
 
@@ -380,6 +397,9 @@ def main(argv=None) -> None:
     parser.add_argument("--loco-folds", type=int, default=2)
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
+    parser.add_argument("--only-fold", type=int, metavar="K",
+                        help="screen a change: fit and score fold K only, print boilerkit's scores on its pages "
+                             "(quality.md is not written)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     INTERNAL_FOLDS = args.internal_folds
@@ -390,7 +410,10 @@ def main(argv=None) -> None:
     threshold = build_model().threshold
     fold = page_folds(corpus, args.folds, args.seed, args.group_by)
     default = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, args.seed,
-                             f"default-{args.group_by}", args.force)
+                             f"default-{args.group_by}", args.force, args.only_fold)
+    if args.only_fold is not None:
+        print(screen_report(corpus, default, args.files, threshold))
+        return
     loco = {}
     if args.loco is not None:
         unknown = set(args.loco) - set(CONVERTERS)

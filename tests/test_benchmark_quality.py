@@ -101,3 +101,12 @@ def test_cross_validation_is_cached_per_fold(spied):
         np.testing.assert_array_equal(a, b)
     quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=True)
     assert len(Spy.trained_on) == 6
+
+
+def test_one_fold_screens_only_its_own_pages(spied):
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    result = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False, only=1)
+    assert len(Spy.trained_on) == 1
+    assert Spy.trained_on[0] == {f"p{i}" for i in np.flatnonzero(fold != 1)}
+    assert [p is not None for p in result["lynx"]] == (fold == 1).tolist()
