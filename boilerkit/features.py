@@ -133,12 +133,22 @@ def split_rows(X) -> tuple[np.ndarray, list[str]]:
     """
     array = _as_array(X)
     if array.ndim == 1:
-        return np.zeros(len(array), dtype=np.int64), [str(line) for line in array]
+        return np.zeros(len(array), dtype=np.int64), as_strings(array)
     keys = array[:, 0]
     new_doc = np.ones(len(keys), dtype=bool)
     if len(keys) > 1:
         new_doc[1:] = keys[1:] != keys[:-1]
-    return np.cumsum(new_doc) - 1, [str(line) for line in array[:, 1]]
+    return np.cumsum(new_doc) - 1, as_strings(array[:, 1])
+
+
+def as_strings(values: np.ndarray) -> list[str]:
+    """``values`` as a list of ``str``.  Lines almost always are ``str`` already, and then
+    the list is made and checked by C loops: the apply threads hold the GIL in Python loops
+    like ``[str(v) for v in values]``, and so run one at a time there."""
+    items = values.tolist()
+    if set(map(type, items)) <= {str}:
+        return items
+    return [str(item) for item in items]
 
 
 def layout_columns(X) -> tuple[np.ndarray | None, np.ndarray | None]:

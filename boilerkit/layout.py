@@ -68,7 +68,17 @@ class Layout:
 
 
 def _blank_lines(lines: list[str]) -> np.ndarray:
-    return np.fromiter((not line.strip() for line in lines), dtype=bool, count=len(lines))
+    # empty or all whitespace, as `not line.strip()` says, in C loops (map over str methods)
+    # rather than a generator: apply's threads run Python loops one at a time (the GIL)
+    n = len(lines)
+    empty = np.fromiter(map(len, lines), dtype=np.int64, count=n) == 0
+    return empty | np.fromiter(map(str.isspace, lines), dtype=bool, count=n)
+
+
+def _object_array(items: list) -> np.ndarray:
+    array = np.empty(len(items), dtype=object)
+    array[:] = items
+    return array
 
 
 def _blank_lines_before(is_blank: np.ndarray, kept: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:
@@ -133,7 +143,8 @@ def logical_rows(X) -> Layout:
     doc_ids, lines = split_rows(X)
     is_blank = _blank_lines(lines)
     kept = np.flatnonzero(~is_blank)
-    kept_lines = [lines[i] for i in kept]
+    texts = _object_array(lines) if len(kept) < len(lines) else None
+    kept_lines = lines if texts is None else texts[kept].tolist()
     batch = make_batch(doc_ids[kept], kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids))
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
     joins = continues_next(batch, widths)
@@ -141,7 +152,10 @@ def logical_rows(X) -> Layout:
     sizes = np.diff(np.r_[starts, len(kept)])
     rows = np.empty((len(starts), 4), dtype=object)
     rows[:, 0] = batch.doc[starts]
-    rows[:, 1] = [kept_lines[s] if size == 1 else _joined(kept_lines[s : s + size]) for s, size in zip(starts, sizes)]
+    rows[:, 1] = (_object_array(kept_lines) if texts is None else texts[kept])[starts]
+    for row in np.flatnonzero(sizes > 1).tolist():  # only the wrapped paragraphs are joined
+        start = int(starts[row])
+        rows[row, 1] = _joined(kept_lines[start : start + int(sizes[row])])
     rows[:, 2] = batch.blank_before[starts]
     rows[:, 3] = sizes
     logical = np.full(len(lines), -1, dtype=np.int64)
