@@ -85,9 +85,8 @@ def iter_labelled_documents(
     workers: str = "auto",
 ) -> Iterator[LabelledDocument]:
     """Labelled documents, in input order; with ``jobs`` > 1 the batches are labelled by that
-    many threads or worker processes (``workers``: "threads", "processes", or "auto": threads
-    on the compiled path, whose kernels release the GIL, else processes; see
-    :func:`_iter_labelled_in_pool`)."""
+    many worker processes or threads (``workers``: "processes", "threads", or "auto":
+    processes; see :func:`_iter_labelled_in_pool` and :data:`POOL_BATCH_LINES`)."""
     if jobs > 1:
         yield from _iter_labelled_in_pool(model, documents, threshold, batch_lines, jobs, workers)
         return
@@ -105,6 +104,11 @@ def iter_labelled_documents(
 # 2-core machine 100 trees over 100,000 rows took 83 s wall with two threads against 2.3 s
 # with one (sklearn 1.7; threads waiting at each barrier for a descheduled partner).
 PREDICT_THREADS = 1
+# Lines per batch when several workers label (at most; batch_lines if smaller): the last
+# batches run while the other workers idle, and a worker starts only once its first batch
+# is read.  Measured on 2M lines, 2 cores, --jobs 2 (2026-12-02, noisy machine): 25,000
+# lines 25.3-32.7 s, 10,000 30.7 s, 50,000 35.6 s, 100,000 36.2 s.
+POOL_BATCH_LINES = 25_000
 # Batches handed to the workers ahead of the one being written, per worker: enough to keep
 # every worker busy while the main process reads and writes, few enough that memory stays
 # flat (each batch in flight holds its documents, about BATCH_LINES lines).
@@ -139,7 +143,7 @@ def _iter_labelled_in_pool(
     threads = _use_threads(workers)
     with _pool(model, jobs, threads) as pool:
         try:
-            for batch in batches(documents, batch_lines):
+            for batch in batches(documents, min(batch_lines, POOL_BATCH_LINES)):
                 lines = [doc.lines for doc in batch]
                 # threads share the model; a worker process holds its own copy
                 future = (pool.submit(_label_lines, model, lines, threshold) if threads
@@ -160,12 +164,13 @@ WORKERS = ("auto", "threads", "processes")
 
 
 def _use_threads(workers: str) -> bool:
+    """Threads only when asked for.  The compiled kernels release the GIL, but the Python
+    between them (reading rows, the layout, the regex fallbacks) holds it, and the main
+    thread's reading and writing too: on 2M lines, 2 cores, two processes took 25.3-29.4 s
+    where two threads took 25.8-33.0 s (one job 50.2-54.8 s; alternating runs, 2026-12-02),
+    with a third of the memory per process (a 25,000-line batch each)."""
     if workers not in WORKERS:
         raise ValueError(f"unknown workers {workers!r}: choose one of {', '.join(WORKERS)}")
-    if workers == "auto":
-        from .compiled import use_compiled
-
-        return use_compiled()
     return workers == "threads"
 
 

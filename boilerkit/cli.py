@@ -454,8 +454,8 @@ def apply(
     ] = False,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=1, help="Batches labelled in parallel: threads on the compiled "
-                     "path, worker processes on the reference one (output order unchanged; 1: all in one thread)."),
+        typer.Option("--jobs", "-j", min=1, help="Batches labelled in parallel by this many worker processes "
+                     "(output order unchanged; 1: all in this process)."),
     ] = 1,
     dask_scheduler: Annotated[
         Optional[str],

@@ -185,21 +185,40 @@ def test_two_jobs_give_the_same_labels_as_one_process(small_model, sample_docs, 
         small_model, documents)
 
 
-@pytest.mark.parametrize(("compiled", "threads"), [("1", True), ("0", False)])
-def test_jobs_run_in_threads_on_the_compiled_path_and_in_processes_on_the_reference(
-        monkeypatch, compiled, threads):
-    """The compiled kernels release the GIL; the reference path's Python features hold it."""
+@pytest.mark.parametrize("compiled", ["1", "0"])
+def test_jobs_run_in_processes_unless_threads_are_asked_for(monkeypatch, compiled):
+    """The GIL-holding Python between the compiled kernels made threads the slower choice."""
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
     from boilerkit.apply import _pool, _use_threads
 
     monkeypatch.setenv("BOILERKIT_COMPILED", compiled)
-    assert _use_threads("auto") is threads
+    assert _use_threads("auto") is False
     with _pool(None, 2, _use_threads("auto")) as pool:
-        assert isinstance(pool, ThreadPoolExecutor if threads else ProcessPoolExecutor)
-    assert _use_threads("processes") is False and _use_threads("threads") is True
+        assert isinstance(pool, ProcessPoolExecutor)
+    with _pool(None, 2, _use_threads("threads")) as pool:
+        assert isinstance(pool, ThreadPoolExecutor)
     with pytest.raises(ValueError, match="workers"):
         _use_threads("fibres")
+
+
+def test_pool_batches_are_capped_and_keep_the_input_order(monkeypatch, small_model, sample_docs):
+    from boilerkit import apply as apply_module
+
+    monkeypatch.setattr(apply_module, "POOL_BATCH_LINES", 40)
+    seen = []
+    original = apply_module._label_lines
+
+    def spy(model, lines_of_documents, threshold):
+        seen.append(sum(map(len, lines_of_documents)))
+        return original(model, lines_of_documents, threshold)
+
+    monkeypatch.setattr(apply_module, "_label_lines", spy)
+    documents = documents_of(sample_docs)
+    assert labelled(small_model, documents, batch_lines=10**9, jobs=2, workers="threads") == labelled(
+        small_model, documents)
+    longest = max(len(doc.lines) for doc in documents)
+    assert len(seen) > 1 and max(seen) < 40 + longest
 
 
 @pytest.mark.parametrize("output_format", ["text", "tsv", "jsonl"])
