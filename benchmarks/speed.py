@@ -187,7 +187,8 @@ def write_corpus(pages: list[Page], min_lines: int, path: Path) -> Corpus:
 @dataclass(frozen=True)
 class CliRun:
     """One ``boilerkit apply`` child process: its lines, wall and CPU seconds (user + system,
-    its worker processes included), peak resident memory and output checksum."""
+    its worker processes included), peak resident memory (its processes together, see
+    :data:`USAGE_OF_CHILD`) and output checksum."""
 
     name: str
     lines: int
@@ -223,17 +224,41 @@ def child_environment() -> dict[str, str]:
 
 
 # Runs the command given after a file name and writes the command's exit code, CPU seconds
-# and peak memory to that file.  The benchmark starts the CLI through it: Linux keeps a
+# and peak memory to that file: the largest of the command's own peak (ru_maxrss: of one
+# process, the largest of its children's at most) and of its whole process tree's resident
+# memory sampled every 0.1 s (with --jobs N, the main process and its N workers together).  The benchmark starts the CLI through it: Linux keeps a
 # process's largest resident size across exec, and a child forked straight from this
 # benchmark starts with this benchmark's pages (its corpus, the peers' HTML) in its count:
 # an 8M-line run measured 871 MB that way and 594 MB through this small process.
 USAGE_OF_CHILD = """
-import json, os, subprocess, sys
+import json, os, subprocess, sys, time
+
+def tree_rss_kb(pid):
+    # resident kB of pid and all its descendants (--jobs N: the worker processes), Linux /proc
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as children:
+                    stack += [int(child) for child in children.read().split()]
+        except (OSError, ValueError):
+            pass
+    return total
+
 process = subprocess.Popen(sys.argv[2:])
-_, status, usage = os.wait4(process.pid, 0)
+tree_peak = 0
+while True:
+    pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+    if pid:
+        break
+    tree_peak = max(tree_peak, tree_rss_kb(process.pid))
+    time.sleep(0.1)
 with open(sys.argv[1], "w") as out:
     json.dump({"exit": os.waitstatus_to_exitcode(status), "cpu": usage.ru_utime + usage.ru_stime,
-               "max_rss_kb": usage.ru_maxrss}, out)
+               "max_rss_kb": max(usage.ru_maxrss, tree_peak)}, out)
 """
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,3 +62,15 @@ def test_a_childs_peak_memory_is_its_own_not_the_benchmarks(tmp_path):
     assert small["exit"] == 0 and small["max_rss_kb"] < 100_000
     assert large["max_rss_kb"] > small["max_rss_kb"] + 120_000  # its own 160 MB array counts
     assert not (tmp_path / "usage.json").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from Linux's /proc")
+def test_peak_memory_counts_the_worker_processes_together(tmp_path):
+    """With --jobs N the work is in N worker processes: one process's peak would hide them."""
+    hold = "import time, numpy; a = numpy.ones(12_500_000); a.sum(); time.sleep(1.5)"  # 100 MB each
+    two_workers = ("import subprocess, sys; ps = [subprocess.Popen([sys.executable, '-c', %r]) for _ in range(2)];"
+                   " [p.wait() for p in ps]" % hold)
+    one = speed.usage_of_child([sys.executable, "-c", hold], tmp_path / "usage.json")
+    two = speed.usage_of_child([sys.executable, "-c", two_workers], tmp_path / "usage.json")
+    assert one["exit"] == two["exit"] == 0
+    assert two["max_rss_kb"] > one["max_rss_kb"] + 80_000
