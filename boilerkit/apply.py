@@ -168,7 +168,8 @@ def _use_threads(workers: str) -> bool:
     between them (reading rows, the layout, the regex fallbacks) holds it, and the main
     thread's reading and writing too: on 2M lines, 2 cores, two processes took 25.3-29.4 s
     where two threads took 25.8-33.0 s (one job 50.2-54.8 s; alternating runs, 2026-12-02),
-    with a third of the memory per process (a 25,000-line batch each)."""
+    and the three processes together peaked at 657 MB where the threads' one took about
+    1 GB (benchmarks/results/speed.txt)."""
     if workers not in WORKERS:
         raise ValueError(f"unknown workers {workers!r}: choose one of {', '.join(WORKERS)}")
     return workers == "threads"
@@ -176,8 +177,8 @@ def _use_threads(workers: str) -> bool:
 
 def _pool(model, jobs: int, threads: bool) -> Executor:
     """Threads share the model and the batches, nothing is copied; processes get the model
-    once each and a batch's lines by pickling, and are the way on the reference path, whose
-    Python feature code holds the GIL.  The platform's default start method (fork on Linux:
+    once each and a batch's lines by pickling, and run all of their Python at once, where
+    threads take turns holding the GIL (see :func:`_use_threads`).  The platform's default start method (fork on Linux:
     works from any script, no `if __name__ == "__main__"` needed).  GNU OpenMP is not
     fork-safe once the parent has used its thread pool, but a worker capped at one thread
     never starts a team."""
@@ -283,9 +284,8 @@ def apply(
     ``summary.errors``, and the others are cleaned.  With ``strict``, the first one raises
     and no output is written.
 
-    ``jobs`` > 1 labels the batches of ``batch_lines`` lines in that many threads (on the
-    compiled path) or worker processes (on the reference path), output in the same order as
-    with one; 1 runs everything in this thread.
+    ``jobs`` > 1 labels batches of up to :data:`POOL_BATCH_LINES` lines in that many worker
+    processes, output in the same order as with one; 1 runs everything in this thread.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")

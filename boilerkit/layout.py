@@ -143,8 +143,8 @@ def logical_rows(X) -> Layout:
     doc_ids, lines = split_rows(X)
     is_blank = _blank_lines(lines)
     kept = np.flatnonzero(~is_blank)
-    texts = _object_array(lines) if len(kept) < len(lines) else None
-    kept_lines = lines if texts is None else texts[kept].tolist()
+    texts = _object_array(lines)[kept]
+    kept_lines = texts.tolist()
     batch = make_batch(doc_ids[kept], kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids))
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
     joins = continues_next(batch, widths)
@@ -152,7 +152,7 @@ def logical_rows(X) -> Layout:
     sizes = np.diff(np.r_[starts, len(kept)])
     rows = np.empty((len(starts), 4), dtype=object)
     rows[:, 0] = batch.doc[starts]
-    rows[:, 1] = (_object_array(kept_lines) if texts is None else texts[kept])[starts]
+    rows[:, 1] = texts[starts]
     for row in np.flatnonzero(sizes > 1).tolist():  # only the wrapped paragraphs are joined
         start = int(starts[row])
         rows[row, 1] = _joined(kept_lines[start : start + int(sizes[row])])
