@@ -42,9 +42,9 @@ import re
 from functools import cached_property, lru_cache
 
 import numpy as np
-from numba import njit
 
 from . import features, lexical
+from .compiled import njit
 from .compiled_neighbourhood import _nearest, _running_sum, _shifted, _window_mean
 from .features import (
     ALPHA,
@@ -569,7 +569,9 @@ def _flags(table, code):
     return np.int64(table[code])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "u4[1C], i8[1C], i8[1C], u2[1C], u8[1C], u8[1C], u4[1C], u8[1C], u8[1C], i8[1C] -> (i8[2C], u4[1C], u4[1C], u4[1C], u4[1C], i8[1C])",
+))
 def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes, lower, stop_low, stop_high, stop_lengths):
     """Per line: the counts (see CompiledBatch.counts; stop words from the PackedWords
     ``stop_*``), first, second, last and second-last code point (as Batch._char_at gives
@@ -665,7 +667,9 @@ def _mix(z):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "u4[1C], i8[1C], i8[1C], u2[1C], u4[1C], u8[1C], u8, u8, u8 -> (i8[1C], i8[1C])",
+))
 def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_salt, pair_salt, shift):
     """lexical.line_buckets: line and bucket of every token (run of letters and digits) of each
     line, then of every pair of adjacent tokens, line after line."""
@@ -707,7 +711,7 @@ def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_sal
     return out_lines[:k], out_buckets[:k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("i8[1C], f4[1C], i8 -> (f8[1C], f8[1C], f8[1C])",))
 def _line_scores(lines, scores, n):
     """lexical.line_scores: mean (summed in order, in float64), minimum and maximum of the
     scores of each line's tokens; 0 for lines without tokens."""
@@ -734,7 +738,7 @@ def _line_scores(lines, scores, n):
     return mean, low, high
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("i8[1C], i8[1C], f4[1C], i8 -> (f8[1C], f8[1C], f8[1C])",))
 def _line_scores_of_buckets(lines, buckets, weights, n):
     """_line_scores of the tokens' weights (``weights[buckets]``), looked up on the way."""
     mean = np.zeros(n)
@@ -788,7 +792,7 @@ def _line_hash(codes, start, length):
     return _mix(a ^ _mix(b ^ _mix(c ^ _mix(d ^ np.uint64(length)))))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C]ro, i8[1C], i8[1C], i8[1C] -> none",))
 def _fill_slots(codes, starts, lengths, slots):
     mask = slots.shape[0] - 1
     for index in range(starts.shape[0]):
@@ -814,7 +818,7 @@ def _pack(low, high, k, code):
     return low, high
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C]ro, i8[1C], i8[1C], u8[1C], u8[1C], i8[1C] -> none",))
 def _fill_packed(codes, starts, lengths, table_low, table_high, table_lengths):
     mask = table_lengths.shape[0] - 1
     for w in range(starts.shape[0]):
@@ -835,7 +839,7 @@ def _same_codes(codes, a, b, length):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C], i8[1C], i8[1C], i8[1C] -> f8[1C]",))
 def _repeats_in_doc(codes, starts, lengths, doc):
     """How many other lines of the same document hold the same text (compared code by code)."""
     n = starts.shape[0]
@@ -869,7 +873,9 @@ def _repeats_in_doc(codes, starts, lengths, doc):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "u4[1C], i8[1C], i8[1C], i8[1C], b1[1C], u2[1C], u4[1C], u4[1C]ro, i8[1C], i8[1C], i8[1C], b1[1C] -> i8[1C]",
+))
 def _corpus_lookup(codes, starts, lengths, normalised, unsure, table, lower, key_codes, key_starts, key_lengths,
                    slots, has_length):
     """Per line, the index of the corpus line equal to its normalised text (lowered, runs of
@@ -963,7 +969,9 @@ def _folded_literal_at(codes, p, end, folds, lit_codes, lit_start, lit_length):
     return True
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "u4[1C], i8[1C], i8[1C], u4[1C]ro, i8[1C], i8[1C], i8[1C], b1[1C], i8 -> b1[2C]",
+))
 def _holding_groups(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, lit_groups, first, n_groups):
     """Per group (rows), whether each line holds one of the group's literals."""
     n = starts.shape[0]
@@ -989,7 +997,7 @@ def _holding_groups(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, 
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C], i8[1C], i8[1C], u4[1C]ro, i8[1C], i8[1C], b1[1C], u4[1C] -> b1[1C]",))
 def _lines_holding(codes, starts, lengths, lit_codes, lit_starts, lit_lengths, first, folds):
     n = starts.shape[0]
     out = np.zeros(n, dtype=np.bool_)
@@ -1023,7 +1031,7 @@ def _table_size(entries):
     return size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("i8[1C], i8[1C], i8[1C], i8[1C], i8 -> f8[1C]",))
 def _shared_with_long(lines, buckets, doc, is_long, n):
     """features.shared_with_long from the tokens' lines and buckets (sorted by line, documents
     in runs): each document's buckets counted in a hash table of its own."""
@@ -1092,7 +1100,7 @@ def _shared_with_long(lines, buckets, doc, is_long, n):
 
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C], u4[1C] -> u4[1C]",))
 def _fold_codes(codes, folds):
     out = np.empty_like(codes)
     for p in range(codes.shape[0]):
@@ -1215,7 +1223,9 @@ def _pair_at(f, p, end, pairs):
     return pairs[x, y]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "u4[1C], i8[1C], i8[1C], i8[1C], u2[1C], u4[1C]ro, b1[2C], u4[1C]ro, i8[1C], i8[1C] -> b1[1C]",
+))
 def _date_candidates(f, starts, lengths, digits, table, months, month_pairs, unit_codes, unit_starts, unit_lengths):
     """Lines where DATE_PATTERN may match (``f``: folded code points; ``digits``: the
     characters of each line that may be digits), its six alternatives tried at every
@@ -1321,7 +1331,9 @@ def _date_candidates(f, starts, lengths, digits, table, months, month_pairs, uni
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "u4[1C], i8[1C], i8[1C], u2[1C], u4[1C]ro, i8[1C], i8[1C], b1[2C], u4[1C]ro, i8[1C], i8[1C], b1[2C] -> b1[1C]",
+))
 def _comment_candidates(f, starts, lengths, table, word_codes, word_starts, word_lengths, word_pairs, verb_codes,
                         verb_starts, verb_lengths, verb_pairs):
     """Lines where COMMENT_PATTERN may match (``f``: folded code points): one of its words
@@ -1353,12 +1365,12 @@ def _comment_candidates(f, starts, lengths, table, word_codes, word_starts, word
 
 # --- DocumentIndex's primitives (cached entry points of compiled_neighbourhood's helpers)
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("f8[1C] -> f8[1C]",))
 def _running_sum_of(values):
     return _running_sum(values)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("f8[1C], i8[1C], i8[1A] -> f8[1C]",))
 def _doc_sum(cumulative, start, end):
     out = np.empty(start.shape[0])
     for i in range(out.shape[0]):
@@ -1366,7 +1378,7 @@ def _doc_sum(cumulative, start, end):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("f8[1C], i8[1C], i8[1A] -> f8[1C]",))
 def _doc_max(values, start, end):
     out = np.empty(values.shape[0])
     i = 0
@@ -1379,26 +1391,26 @@ def _doc_max(values, start, end):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("f8[1C], i8[1C], i8[1A], i8, i8 -> f8[1C]",))
 def _window_mean_of(cumulative, start, end, before, after):
     out = np.empty(start.shape[0])
     _window_mean(cumulative, start, end, before, after, out)
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("f8[1C], i8[1C], i8[1A], i8, f8 -> f8[1C]",))
 def _shifted_of(values, start, end, offset, missing):
     out = np.empty(values.shape[0])
     _shifted(values, start, end, offset, missing, out)
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("b1[1C], i8[1C], i8[1A], i8 -> i8[1C]",))
 def _nearest_of(mask, start, end, direction):
     return _nearest(mask, start, end, direction)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("i8[1C], i8[1C] -> f8[1C]",))
 def _run_length(keys, doc):
     """DocumentIndex.run_length: the length of the run of equal keys (inside a document)
     each line sits in."""
@@ -1420,7 +1432,7 @@ def _replaced(values: np.ndarray, rows: np.ndarray, new: np.ndarray) -> np.ndarr
     return values
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C], i8[1C], i8[1C], i8[1C], u4[1C]ro, i8[1C], i8[1C] -> u4[1C]",))
 def _splice(codes, starts, lengths, rows, new_codes, new_starts, new_lengths):
     """The code points of the joined lines (``codes``, a "\\n" before each line) with lines
     ``rows`` (ascending) replaced by the new ones."""
@@ -1441,7 +1453,7 @@ def _splice(codes, starts, lengths, rows, new_codes, new_starts, new_lengths):
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=("u4[1C]ro, i8[1C], u2[1C] -> (u4[1C], i8[1C], i8[1C])",))
 def _strip_lines(raw, raw_lengths, table):
     """The code points of the lines of ``raw`` (a "\\n" before each, ``raw_lengths`` long)
     stripped as ``str.strip`` strips them (the SPACE flag is ``str.isspace``), each after a

@@ -13,8 +13,8 @@ real pages.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from .compiled import njit
 from .neighbourhood import (
     DISTANCE_CAP,
     LIKELY_CONTENT,
@@ -46,7 +46,9 @@ def neighbourhood(doc: np.ndarray, p1: np.ndarray, lengths: np.ndarray | None = 
     return out
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "i8[1C], f8[1A], f8[1C], f8[1C], i8[1C], i8[1C], i8[1C], i8[1C], f8, i8, i8, i8, f8, f8[2C] -> none",
+))
 def _neighbourhood(doc, p1, lengths, repeats, offsets, windows, max_windows, side_windows, likely, distance_cap,
                    smoothing, block_cap, long_chars, out):
     n = p1.shape[0]

@@ -31,7 +31,8 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from .compiled import njit
 
 # Rows copied into the cache-resident buffer and walked by every tree before the next
 # block.  benchmarks/trees.py --blocks (bundled model, 200,148 lines of lines.jsonl.gz, both
@@ -214,7 +215,10 @@ def compiled_trees_or_none(estimator) -> CompiledTrees | None:
 # ------------------------------------------------------------------------------ kernels
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, exported=(
+    "f4[2A], f8[2C], i8[1C], f8[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
+    "f8[2A], f8[2C], i8[1C], f8[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
+))
 def _sum_of_trees(X, more_columns, packed, threshold, missing_left, value, roots, first_leaf_depth, baseline,
                   block_rows, out):
     """``out[i]``: baseline plus every tree's leaf value for row ``i`` of ``X | more_columns``."""

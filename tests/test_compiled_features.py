@@ -260,4 +260,4 @@ def test_every_kernel_is_cached_on_disk_and_releases_the_gil():
                if hasattr(value, "py_func") and value.py_func.__module__ == compiled_features.__name__]
     assert len(kernels) > 10
     for kernel in kernels:
-        assert kernel.targetoptions.get("nogil") and kernel._cache.__class__.__name__ != "NullCache", kernel
+        assert kernel.targetoptions.get("nogil") and kernel.dispatcher._cache.__class__.__name__ != "NullCache", kernel

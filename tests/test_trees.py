@@ -251,7 +251,8 @@ print(repr(first.tolist()))
 
 
 def test_without_numba_predicts_with_scikit_learn_and_warns_once(bundled_model):
-    result = run_python(WITHOUT_NUMBA)
+    # without the ahead-of-time build too: it serves without numba (tests/test_ahead_of_time.py)
+    result = run_python(WITHOUT_NUMBA, BOILERKIT_AHEAD_OF_TIME="0")
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("WARNING") == 1 and "numba" in result.stderr
     lines = ["Home", "About us", "A long paragraph of an article that says something of interest."] * 30
@@ -262,14 +263,14 @@ CACHE_STATS = """
 import boilerkit
 from boilerkit import compiled_neighbourhood, trees
 boilerkit.load_model().content_probability(["Home", "A paragraph of an article, long enough to count."])
-stats = [trees._sum_of_trees.stats, compiled_neighbourhood._neighbourhood.stats]
+stats = [trees._sum_of_trees.dispatcher.stats, compiled_neighbourhood._neighbourhood.dispatcher.stats]
 print(sum(len(s.cache_misses) for s in stats), sum(len(s.cache_hits) for s in stats))
 """
 
 
 def test_a_second_process_loads_the_kernels_from_the_disk_cache():
-    run_python(CACHE_STATS)  # compiles, if no earlier run did
-    result = run_python(CACHE_STATS)
+    run_python(CACHE_STATS, BOILERKIT_AHEAD_OF_TIME="0")  # compiles, if no earlier run did
+    result = run_python(CACHE_STATS, BOILERKIT_AHEAD_OF_TIME="0")
     assert result.returncode == 0, result.stderr
     misses, hits = map(int, result.stdout.split())
     assert misses == 0 and hits >= 2
