@@ -21,7 +21,11 @@ The input is a JSONL corpus of pages: the shared dev pages (every ``lines*.jsonl
    (``BOILERKIT_COMPILED=0``) against what ``apply`` predicts with on the compiled path (the
    compiled model, ``boilerkit.runtime.load_for_apply``): lines whose labels differ, each
    one named.
-6. **stages**: CPU µs per line of each stage (read, features, first pass, second pass, write)
+6. **start-up**: ``boilerkit --version``, ``boilerkit --help`` and ``boilerkit apply`` on the
+   bundled example (``data/examples/news-dump.txt``, the bundled model), each run
+   ``--start-up-runs`` times after one run that warms the disk caches: least and median wall
+   seconds, against issue 22's 0.3 s, 0.3 s and 1.5 s.
+7. **stages**: CPU µs per line of each stage (read, features, first pass, second pass, write)
    on the first ``--stage-lines`` lines of the corpus, reference path against compiled path,
    in this process, each stage run as ``BoilerplateModel.label_lines`` runs it; the least
    time of ``--stage-repeats`` passes.
@@ -46,6 +50,7 @@ import itertools
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -75,7 +80,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
 LINES_FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz", "lines-fundus.jsonl.gz")
 PAGES_FILES = ("pages.jsonl.gz", "pages-wcxb.jsonl.gz", "pages-fundus.jsonl.gz")
-SECTIONS = ("cli", "peers", "jobs", "memory", "labels", "stages")
+SECTIONS = ("cli", "peers", "jobs", "memory", "labels", "start-up", "stages")
 # Sections that compare with the one-process CLI run, which then runs first.
 NEEDS_ONE_PROCESS = {"cli", "peers", "jobs", "memory"}
 
@@ -325,6 +330,52 @@ def measure_start_up(pages: list[Page], model: Path | None, workdir: Path) -> li
     one_page = write_corpus(pages[:1], 1, workdir / "one-page.jsonl")
     return [run_cli("start-up: CLI on one page, first run", one_page, model, workdir),
             run_cli("start-up: CLI on one page, again", one_page, model, workdir)]
+
+
+# Issue 22's start-up bars: the command after `boilerkit`, and its most wall seconds.
+START_UP_COMMANDS = (("--version", 0.3), ("--help", 0.3), ("apply data/examples/news-dump.txt", 1.5))
+
+
+@dataclass(frozen=True)
+class StartUp:
+    command: str
+    seconds: list[float]
+    target: float
+    load: Load
+
+
+def measure_commands(runs: int) -> list[StartUp]:
+    """Each start-up command, once to warm the disk caches and then ``runs`` times: the
+    wall seconds of each run, output to /dev/null, from the repository's root (the bundled
+    example's path is relative to it)."""
+    measured = []
+    for arguments, target in START_UP_COMMANDS:
+        command = [sys.executable, "-m", "boilerkit.cli", *arguments.split()]
+        progress(f"start-up: boilerkit {arguments} ...")
+        seconds = []
+        for run in range(runs + 1):
+            started = time.perf_counter()
+            subprocess.run(command, cwd=ROOT, env=child_environment(), stdout=subprocess.DEVNULL, check=True)
+            if run:
+                seconds.append(time.perf_counter() - started)
+        measured.append(StartUp(arguments, seconds, target, Load.now()))
+    return measured
+
+
+def report_start_up(measured: list[StartUp]) -> tuple[str, list[Check]]:
+    text = "\n".join([
+        "## 6. Start-up (wall seconds, warm disk caches)",
+        "",
+        table(["command", "runs", "least s", "median s", "target s", "load average"],
+              [[f"`boilerkit {m.command}`", str(len(m.seconds)), f"{min(m.seconds):.2f}",
+                f"{statistics.median(m.seconds):.2f}", f"<= {m.target}", str(m.load)] for m in measured]),
+        "",
+        "Each command runs as `python -m boilerkit.cli ...` (what the `boilerkit` script runs), from the"
+        " repository's root, its output to /dev/null; the median is what the target is checked against.",
+    ])
+    checks = [Check(f"start-up: boilerkit {m.command}", f"{statistics.median(m.seconds):.2f} s", f"<= {m.target} s",
+                    statistics.median(m.seconds) <= m.target, m.load) for m in measured]
+    return text, checks
 
 
 def measure_memory(pages: list[Page], small: CliRun, memory_lines: int, model: Path | None,
@@ -797,7 +848,7 @@ def report_stages(reference: StageTimes, compiled: StageTimes, repeats: int) -> 
         speed_up = f"{before / after:.1f}x" if after > 0 else ""
         rows.append([stage, f"{before:.2f}", f"{after:.2f}", speed_up])
     text = "\n".join([
-        "## 6. CPU µs per line per stage, reference path against compiled path",
+        "## 7. CPU µs per line per stage, reference path against compiled path",
         "",
         f"The first {reference.lines:,} lines of the corpus, in this process, after a warm-up, in batches as"
         f" `apply -f jsonl` makes them; the two paths take turns batch by batch, each going first in every"
@@ -849,7 +900,7 @@ def describe_setup(model_path: Path | None, corpus: Corpus, pages: list[Page]) -
         f" by the CLI runs from {boilerkit_of_children()}",
         f"- model: {describe_model(model_path)}",
         f"- path: {'compiled' if compiled else 'REFERENCE'} ({ENV_VAR}={os.environ.get(ENV_VAR, 'unset')};"
-        " the CLI runs inherit it, sections 5 and 6 run both)",
+        " the CLI runs inherit it, sections 5 and 7 run both)",
         f"- machine: {os.cpu_count()} cores, {Load.now()} at the start; Python {sys.version.split()[0]}",
         f"- corpus: {corpus.path}: {corpus.documents:,} pages, {corpus.lines:,} lines, {corpus.bytes / MB:,.0f} MiB;"
         f" {len(pages):,} pages of {', '.join(LINES_FILES)} ({page_lines:,} lines) repeated",
@@ -871,6 +922,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--label-lines", type=int, default=None,
                         help="compare the labels on the first lines of each lines file only (default: all)")
     parser.add_argument("--stage-lines", type=int, default=STAGE_LINES, help="lines of the stage table")
+    parser.add_argument("--start-up-runs", type=int, default=5, help="timed runs of each start-up command")
     parser.add_argument("--stage-repeats", type=int, default=STAGE_REPEATS,
                         help="passes of the stage table (the least time of each stage is kept)")
     quick = ", ".join(f"--{key.replace('_', '-')} {value}" for key, value in QUICK.items())
@@ -925,6 +977,8 @@ def main(argv: list[str] | None = None) -> None:
             apply_model = load_for_apply(args.model)
         section(report_labels(compare_labels(model, apply_model, args.data_dir, args.label_lines), args.label_lines,
                               type(apply_model).__name__))
+    if "start-up" in sections:
+        section(report_start_up(measure_commands(args.start_up_runs)))
     if "stages" in sections:
         times = time_stages(model, corpus.path, args.stage_lines, workdir, args.stage_repeats)
         section(report_stages(times[False], times[True], args.stage_repeats))

@@ -74,3 +74,12 @@ def test_peak_memory_counts_the_worker_processes_together(tmp_path):
     two = speed.usage_of_child([sys.executable, "-c", two_workers], tmp_path / "usage.json")
     assert one["exit"] == two["exit"] == 0
     assert two["max_rss_kb"] > one["max_rss_kb"] + 80_000
+
+
+def test_start_up_is_checked_by_its_median_run():
+    load = speed.Load.now()
+    fast = speed.StartUp("--version", [0.2, 0.25, 0.9], 0.3, load)  # one slow run of three
+    slow = speed.StartUp("--help", [0.2, 0.4, 0.5], 0.3, load)
+    text, checks = speed.report_start_up([fast, slow])
+    assert [check.met for check in checks] == [True, False]
+    assert "`boilerkit --version`" in text and "0.25" in text
