@@ -879,6 +879,14 @@ def boilerkit_of_children() -> Path:
     return Path(printed.stdout.strip()).parent
 
 
+def describe_kernels() -> str:
+    """Which compiled kernels the CLI runs load: the ahead-of-time build, or numba's JIT."""
+    code = "from boilerkit.compiled import ahead_of_time_module as a; m = a(); print(m.__file__ if m else '')"
+    printed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=child_environment(), capture_output=True,
+                             text=True, check=True).stdout.strip()
+    return f"built ahead of time, {printed}" if printed else "numba's JIT (no ahead-of-time build of this source)"
+
+
 def describe_model(model_path: Path | None) -> str:
     path = model_path or default_model_path()
     card = read_card(path) or {}
@@ -899,6 +907,7 @@ def describe_setup(model_path: Path | None, corpus: Corpus, pages: list[Page]) -
         f"- code: commit {commit}; boilerkit imported from {Path(boilerkit.__file__).parent},"
         f" by the CLI runs from {boilerkit_of_children()}",
         f"- model: {describe_model(model_path)}",
+        f"- kernels: {describe_kernels()}",
         f"- path: {'compiled' if compiled else 'REFERENCE'} ({ENV_VAR}={os.environ.get(ENV_VAR, 'unset')};"
         " the CLI runs inherit it, sections 5 and 7 run both)",
         f"- machine: {os.cpu_count()} cores, {Load.now()} at the start; Python {sys.version.split()[0]}",
