@@ -11,6 +11,9 @@ not timed), one thread:
 * **overhead per call** of the ``FixedThresholdClassifier`` around the stacker, on one row
   and on one page (the ``Pipeline`` adds the features, timed in ``benchmarks/speed.py``);
 * **block sizes** (``--blocks``): the compiled trees with other ``trees.BLOCK_ROWS``;
+* **node work** (``--node-work``): per line, the nodes the walk visits (one path per tree)
+  against the nodes QuickScorer (Lucchese et al., SIGIR 2015) must visit: every node, in any
+  tree and off any path, whose test the line fails (``x > threshold``), a masked AND each;
 * **start-up**: ``boilerkit --version`` and ``--help`` (``python -m boilerkit.cli``, this
   checkout and any ``--startup-of`` checkout) and a bare ``python -c pass``: medians of
   ``--startup-runs`` runs, wall-clock and CPU seconds.
@@ -154,6 +157,37 @@ def block_sizes(model, X: np.ndarray, blocks: list[int], repeats: int) -> None:
         trees.BLOCK_ROWS = default
 
 
+def path_lengths(compiled: trees.CompiledTrees, rows: np.ndarray) -> np.ndarray:
+    """Nodes visited per row, all trees together, walked as the kernel walks (no NaN here)."""
+    visits = np.zeros(len(rows), dtype=np.int64)
+    child = compiled.packed >> trees.FEATURE_BITS
+    for root in compiled.roots:
+        node = np.full(len(rows), root)
+        moving = np.ones(len(rows), dtype=bool)
+        while moving.any():
+            visits += moving
+            step = child[node] + (rows[np.arange(len(rows)), compiled.feature[node]] > compiled.threshold[node])
+            moving = step != node
+            node = step
+        visits -= 1  # the leaf, where the walk stays, is not a test
+    return visits
+
+
+def node_work(model, X: np.ndarray) -> None:
+    """The walk's work against QuickScorer's, per line, for both passes."""
+    stacker = model.steps[-1][1].estimator_
+    columns = stacker.neighbourhood_columns(X, stacker.first_pass_proba(X, compiled=True), compiled=True)
+    for name, estimator, rows in (("first pass", stacker.first_, X),
+                                  ("second pass", stacker.second_, np.hstack([X, columns]))):
+        compiled = trees.compiled_trees(estimator)
+        rows = np.asarray(rows, dtype=np.float64)
+        tests = np.flatnonzero(~compiled.is_leaf)
+        failed = (rows[:, compiled.feature[tests]] > compiled.threshold[tests]).sum(axis=1)
+        print(f"{name:<12} {len(compiled.roots)} trees, {len(tests):,} tests: per line the walk makes "
+              f"{path_lengths(compiled, rows).mean():,.0f} tests, QuickScorer {failed.mean():,.0f} masked ANDs "
+              f"(+ {len(compiled.roots)} leaf lookups)", flush=True)
+
+
 def startup_seconds(arguments: list[str], runs: int, checkout: Path) -> tuple[float, float]:
     """Median wall and CPU seconds (user + system) of ``python ARGUMENTS`` run from ``checkout``."""
     wall, cpu = [], []
@@ -188,6 +222,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lines", type=int, default=200_000, help="at least this many lines (whole pages)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each step; the fastest counts")
     parser.add_argument("--blocks", default="", help="comma-separated BLOCK_ROWS to try (default: none)")
+    parser.add_argument("--node-work", action="store_true", help="count the walk's and QuickScorer's node visits")
+    parser.add_argument("--node-work-lines", type=int, default=20_000, help="lines --node-work counts on")
     parser.add_argument("--startup-runs", type=int, default=11)
     parser.add_argument("--startup-of", type=Path, action="append", default=[],
                         help="also time the start-up of this checkout (e.g. an export of an older commit)")
@@ -208,6 +244,9 @@ def main(argv: list[str] | None = None) -> None:
         if args.blocks:
             print()
             block_sizes(model, X, [int(rows) for rows in args.blocks.split(",")], args.repeats)
+        if args.node_work:
+            print()
+            node_work(model, X[:args.node_work_lines])
     print()
     startup(args.startup_runs, [*args.startup_of, ROOT])
 

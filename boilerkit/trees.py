@@ -48,6 +48,10 @@ BLOCK_ROWS = 64
 # lines (load 5): 2 rows 4.96 / 6.41, 4.89 / 6.24, 5.11 / 6.31; 4 rows 3.42 / 4.96,
 # 3.48 / 4.44, 3.53 / 4.78; 8 rows 3.04 / 3.69, 2.93 / 3.78, 3.16 / 3.92.
 ROWS_TOGETHER = 8
+# QuickScorer (Lucchese et al., SIGIR 2015: per feature, a masked AND for every node whose
+# test a row fails, in any tree, then each tree's leaf from its mask) does not pay here:
+# with 63-leaf trees a line fails 2,873 + 5,606 tests of the two passes' 19,840, against
+# 953 + 1,326 on its walks (20,000 lines of lines.jsonl.gz; benchmarks/trees.py --node-work).
 
 
 class NotCompilable(ValueError):
