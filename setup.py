@@ -18,9 +18,9 @@ def kernel_extensions() -> list:
         from boilerkit.aot import extension
 
         return [extension()]
-    except ImportError as error:
-        print(f"boilerkit: not building the compiled kernels ({error}); numba's JIT will compile them",
-              file=sys.stderr)
+    except Exception as error:  # no numba or no pycc (ImportError), no C compiler (numba's RuntimeError)
+        print(f"boilerkit: not building the compiled kernels ({type(error).__name__}: {error}); numba's JIT "
+              f"will compile them on first use", file=sys.stderr)
         return []
     finally:
         sys.path.pop(0)
