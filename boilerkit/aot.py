@@ -35,7 +35,7 @@ def compiler():
         importlib.import_module(name)
     cc = CC("_kernels", source_module=__name__)
     for kernel in KERNELS.values():
-        for number, signature in enumerate(kernel.signatures):
+        for number, signature in enumerate(kernel.exported):
             cc.export(exported_name(kernel.id, number), numba_signature(signature))(kernel.py_func)
     cc.export("source_hash", "int64()")(_constant(source_hash()))
     return cc

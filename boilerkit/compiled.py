@@ -120,7 +120,7 @@ def parse_type(text: str) -> tuple:
     if text == "none":
         return ("none",)
     if text.startswith("("):
-        return ("tuple", tuple(parse_type(part) for part in text[1:-1].split(",")))
+        return ("tuple", tuple(parse_type(part) for part in text[1:-1].split(",")))  # of arrays and scalars
     if "[" not in text:
         _DTYPES[text]  # noqa: B018 -- a KeyError names an unknown type
         return ("scalar", text)
@@ -135,11 +135,7 @@ def parse_type(text: str) -> tuple:
 def parse_signature(signature: str) -> tuple[tuple, tuple]:
     """``"u4[1C], i8 -> f8[1C]"``: the argument types and the result type."""
     arguments, result = signature.split("->")
-    return tuple(parse_type(part) for part in _split_top_level(arguments)), parse_type(result)
-
-
-def _split_top_level(text: str) -> list[str]:
-    return [part for part in (p.strip() for p in text.split(",")) if part]
+    return tuple(parse_type(part) for part in arguments.split(",") if part.strip()), parse_type(result)
 
 
 def _argument_check(kind: tuple):
@@ -176,7 +172,7 @@ class Kernel:
         self.py_func = py_func
         self.targetoptions = options
         self.id = f"{py_func.__module__.rpartition('.')[2]}.{py_func.__name__}"
-        self.signatures = exported
+        self.exported = exported
         self._call = None
         functools.update_wrapper(self, py_func)
 
@@ -201,11 +197,11 @@ class Kernel:
         return self.dispatcher._numba_type_
 
     def _pick(self):
-        module = ahead_of_time_module() if self.signatures else None
+        module = ahead_of_time_module() if self.exported else None
         if module is None:
             return self.dispatcher
         variants = []
-        for number, signature in enumerate(self.signatures):
+        for number, signature in enumerate(self.exported):
             checks = tuple(_argument_check(kind) for kind in parse_signature(signature)[0])
             variants.append((checks, getattr(module, exported_name(self.id, number))))
         return self._checked_call(variants)
@@ -222,8 +218,14 @@ class Kernel:
 
 
 def _describe(args) -> str:
-    return ", ".join(f"{a.dtype}[{a.ndim}, {a.flags}]" if isinstance(a, np.ndarray) else type(a).__name__
-                     for a in args)
+    """The arguments' types in the language of the signatures (numpy's dtype names)."""
+    def one(value) -> str:
+        if not isinstance(value, np.ndarray):
+            return type(value).__name__
+        layout = "C" if value.flags.c_contiguous else "F" if value.flags.f_contiguous else "A"
+        return f"{value.dtype}[{value.ndim}{layout}]{'' if value.flags.writeable else 'ro'}"
+
+    return ", ".join(map(one, args))
 
 
 KERNELS: dict[str, Kernel] = {}

@@ -72,6 +72,7 @@ def test_a_kernel_runs_the_build_for_its_signature_and_numba_for_any_other(fake_
     assert np.array_equal(kernel(np.arange(3.0)), [0.0, 2.0, 4.0]) and calls == [np.float64]
     # float32 was not built: numba compiles it, and the result is right
     assert np.array_equal(kernel(np.arange(3, dtype=np.float32)), [0.0, 2.0, 4.0]) and len(calls) == 1
+    assert compiled._describe((np.arange(4.0)[::2], 3)) == "float64[1A], int"
 
 
 def test_a_build_of_other_source_is_not_used(fake_build, monkeypatch):
@@ -109,10 +110,10 @@ def test_every_exported_signature_is_a_numba_type():
     from boilerkit import aot
 
     aot_modules = [__import__(name, fromlist=["_"]) for name in aot.KERNEL_MODULES]
-    exported = [kernel for kernel in compiled.KERNELS.values() if kernel.signatures]
+    exported = [kernel for kernel in compiled.KERNELS.values() if kernel.exported]
     assert len(exported) >= 20 and {k.py_func.__module__ for k in exported} == {m.__name__ for m in aot_modules}
     for kernel in exported:
-        for signature in kernel.signatures:
+        for signature in kernel.exported:
             assert len(aot.numba_signature(signature).args) == kernel.py_func.__code__.co_argcount, kernel
 
 
