@@ -110,3 +110,11 @@ def test_one_fold_screens_only_its_own_pages(spied):
     assert len(Spy.trained_on) == 1
     assert Spy.trained_on[0] == {f"p{i}" for i in np.flatnonzero(fold != 1)}
     assert [p is not None for p in result["lynx"]] == (fold == 1).tolist()
+
+
+@pytest.mark.parametrize("arguments", [["--dumps-per-dataset", "fundus=10"], ["--dumps-per-page", "6"]])
+def test_more_dumps_of_a_page_than_it_has_are_refused(arguments, capsys, monkeypatch):
+    monkeypatch.setattr(quality, "DUMPS_PER_DATASET", {})
+    with pytest.raises(SystemExit) as stop:
+        quality.main(arguments)
+    assert stop.value.code == 2 and "one per converter" in capsys.readouterr().err
