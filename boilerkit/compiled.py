@@ -86,15 +86,20 @@ def source_hash() -> int:
 @functools.cache
 def ahead_of_time_module():
     """``boilerkit._kernels`` if it is built, wanted and built from this source, else None."""
+    # said at debug level (apply -v): which kernels ran is the first question about a slow run
     if os.environ.get(AHEAD_OF_TIME_ENV_VAR, "1").strip() == "0":
+        log.debug("kernels: the ahead-of-time build is ignored (%s=0): numba's JIT compiles them",
+                  AHEAD_OF_TIME_ENV_VAR)
         return None
     try:
         module = importlib.import_module(AHEAD_OF_TIME_MODULE)
-    except ImportError:
+    except ImportError as error:
+        log.debug("kernels: not built ahead of time (%s): numba's JIT compiles them", error)
         return None
     if module.source_hash() != source_hash():
-        log.debug("%s was built from other source than this: compiling with numba instead", module.__file__)
+        log.debug("kernels: %s was built from other source than this: numba's JIT compiles them", module.__file__)
         return None
+    log.debug("kernels: built ahead of time, %s", module.__file__)
     return module
 
 

@@ -177,3 +177,12 @@ def test_the_build_labels_real_pages_as_numba_does_without_numba(tmp_path, monke
         compiled.ahead_of_time_module.cache_clear()
     assert sum(map(len, pages)) > 1000
     assert np.array_equal(np.array(built["scores"]), jit), built["module"]
+
+
+def test_apply_verbose_says_which_kernels_ran(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), compiled.AHEAD_OF_TIME_ENV_VAR: "0"}
+    env.pop(compiled.ENV_VAR, None)
+    result = subprocess.run([sys.executable, "-m", "boilerkit.cli", "-v", "apply", str(EXAMPLES / "news-dump.txt")],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "kernels: the ahead-of-time build is ignored" in result.stderr
