@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,6 +178,9 @@ def test_the_build_labels_real_pages_as_numba_does_without_numba(tmp_path, monke
         compiled.ahead_of_time_module.cache_clear()
     assert sum(map(len, pages)) > 1000
     assert np.array_equal(np.array(built["scores"]), jit), built["module"]
+    # its wrappers release the GIL while a kernel runs (threads scale), as numba's nogil ones:
+    # pycc's do not by default, and such a module never calls PyEval_SaveThread
+    assert b"PyEval_SaveThread" in Path(built["module"]).read_bytes()
 
 
 def test_apply_verbose_says_which_kernels_ran(tmp_path):
