@@ -190,6 +190,10 @@ class Kernel:
     def __repr__(self) -> str:
         return f"<boilerkit kernel {self.id}>"
 
+    def __reduce__(self):
+        # by name, as a function pickles (a task sent to a dask worker may hold one)
+        return _kernel_named, (self.py_func.__module__, self.py_func.__qualname__)
+
     @functools.cached_property
     def dispatcher(self):
         """numba's JIT dispatcher of this kernel (numba is imported here, on first need)."""
@@ -220,6 +224,10 @@ class Kernel:
             return self.dispatcher(*args)
 
         return call
+
+
+def _kernel_named(module: str, name: str) -> Kernel:
+    return getattr(importlib.import_module(module), name)
 
 
 def _describe(args) -> str:

@@ -190,3 +190,12 @@ def test_apply_verbose_says_which_kernels_ran(tmp_path):
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "kernels: the ahead-of-time build is ignored" in result.stderr
+
+
+def test_a_kernel_pickles_by_name():
+    import pickle
+
+    from boilerkit import compiled_features
+
+    kernel = compiled_features._fold_codes
+    assert pickle.loads(pickle.dumps(kernel)) is kernel
