@@ -140,7 +140,9 @@ class BoilerplateModel(LineLabeller, Pipeline):
         classifier = self.steps[-1][1]
         routed = {"real": real, **({} if groups is None else {"groups": groups})}
         with sklearn.config_context(enable_metadata_routing=True):
-            classifier.estimator.set_fit_request(**{key: True for key in routed})
+            # the caller's own per-row parameters (sample weights) are requested too: routing
+            # refuses any parameter the estimator has not asked for
+            classifier.estimator.set_fit_request(**{key: True for key in (*routed, *params)})
             try:
                 classifier.fit(Xt, y, **routed, **params)
             finally:

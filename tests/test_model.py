@@ -197,6 +197,18 @@ def test_a_model_fits_with_site_groups_and_predicts_every_line(sample_docs):
     assert "_metadata_request" not in vars(model.steps[-1][1].estimator)  # nothing left for skops to trip on
 
 
+def test_a_model_fits_with_sample_weights_beside_site_groups_and_they_weigh(sample_docs):
+    # routing refused sample_weight unless the stacker asked for it: a traceback, not a fit
+    from boilerkit.model import build_model, training_arrays
+
+    X, y, groups = training_arrays(sample_docs[:30])
+    weights = np.where(np.arange(len(y)) < len(y) // 2, 5.0, 1.0)
+    plain = build_model(max_iter=5).fit(X, y, groups=groups).predict_proba(X)[:, 1]
+    weighted = build_model(max_iter=5).fit(X, y, groups=groups, sample_weight=weights).predict_proba(X)[:, 1]
+    assert np.abs(weighted - plain).max() > 1e-3
+    assert "_metadata_request" not in vars(build_model(max_iter=5).fit(X, y, sample_weight=weights).steps[-1][1].estimator)
+
+
 def test_dumps_per_dataset_overrides_dumps_per_page():
     from boilerkit.model import dumps_of_each_page
 
