@@ -71,7 +71,7 @@ from boilerkit.apply import BATCH_LINES, PREDICT_THREADS, LabelledDocument, batc
 from boilerkit.compiled import ENV_VAR, use_compiled
 from boilerkit.features import as_rows
 from boilerkit.io import Document, documents_of_files
-from boilerkit.layout import logical_rows, physical_probabilities
+from boilerkit.layout import features_of_rows, logical_rows, physical_probabilities
 from boilerkit.model import BoilerplateModel, default_model_path, load_model, read_card, sha256_of
 from boilerkit.runtime import load_for_apply
 from boilerkit.stacking import pass_proba
@@ -599,7 +599,7 @@ def content_probability_in_stages(model: BoilerplateModel, rows, stopwatch: Stop
     with stopwatch("features: layout"):
         layout = logical_rows(rows)
     with stopwatch("features: line features"):
-        X = np.asarray(model[:-1].transform(layout.rows))
+        X = features_of_rows(layout, model.steps[0][1].features_of)
     if len(X) == 0:
         p = np.zeros((0, 2))
     elif hasattr(classifier, "first_pass_proba"):

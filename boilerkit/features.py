@@ -1288,11 +1288,14 @@ def compute_features(
     line_counts: dict[str, int] | None = None,
     token_weights: np.ndarray | None = None,
     compiled: bool | None = None,
+    batch: Batch | None = None,
 ) -> np.ndarray:
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
     ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`; ``compiled``:
-    see :func:`make_batch` (the same matrix either way)."""
-    batch = batch_of(X, compiled)
+    see :func:`make_batch` (the same matrix either way).  ``batch``: ``X``'s batch where the
+    caller has it already (:attr:`boilerkit.layout.Layout.batch_of_rows`)."""
+    if batch is None:
+        batch = batch_of(X, compiled)
     batch.line_counts = line_counts or {}
     batch.token_weights = token_weights
     return feature_matrix(batch, names)

@@ -26,6 +26,7 @@ with two more columns: blank lines before the line, and how many physical lines 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,6 +62,8 @@ class Layout:
     doc_ids: np.ndarray
     # non-whitespace characters of each physical line (the weight a line has in the scores)
     chars: np.ndarray
+    # the Batch of the kept physical lines, which the layout was found with
+    batch: Batch | None = None
 
     @property
     def n_physical(self) -> int:
@@ -138,14 +141,19 @@ def continues_next(batch: Batch, widths: np.ndarray) -> np.ndarray:
     return follows
 
 
-def logical_rows(X) -> Layout:
-    """The :class:`Layout` of the model's input ``X`` (see :func:`boilerkit.features.split_rows`)."""
+def logical_rows(X, compiled: bool | None = None) -> Layout:
+    """The :class:`Layout` of the model's input ``X`` (see :func:`boilerkit.features.split_rows`);
+    ``compiled``: how its batch is made (see :func:`boilerkit.features.make_batch`)."""
     doc_ids, lines = split_rows(X)
     is_blank = _blank_lines(lines)
     kept = np.flatnonzero(~is_blank)
     texts = _object_array(lines)[kept]
     kept_lines = texts.tolist()
-    batch = make_batch(doc_ids[kept], kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids))
+    # numbered 0, 1, ... as split_rows numbers the rows' documents, so that the batch is
+    # the rows' own when nothing is joined (a document of blank lines leaves no gap)
+    kept_docs = _runs(doc_ids[kept])
+    batch = make_batch(kept_docs, kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids),
+                       compiled=compiled)
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
     joins = continues_next(batch, widths)
     starts = np.flatnonzero(np.r_[True, ~joins[:-1]]) if len(kept) else np.zeros(0, dtype=np.int64)
@@ -162,7 +170,48 @@ def logical_rows(X) -> Layout:
     logical[kept] = np.repeat(np.arange(len(starts)), sizes)
     chars = np.zeros(len(lines))
     chars[kept] = batch.n_chars - batch.count_class(SPACE)
-    return Layout(rows, logical, doc_ids, chars)
+    return Layout(rows, logical, doc_ids, chars, batch)
+
+
+def _runs(doc_ids: np.ndarray) -> np.ndarray:
+    """Each line's run of equal document ids, numbered 0, 1, ..."""
+    new_doc = np.ones(len(doc_ids), dtype=bool)
+    new_doc[1:] = doc_ids[1:] != doc_ids[:-1]
+    return np.cumsum(new_doc) - 1
+
+
+# Above this share of a batch's kept lines in documents with a joined paragraph, the rows'
+# features are computed from a batch of their own (see features_of_rows).
+MAX_REDONE_SHARE = 0.5
+
+
+def features_of_rows(layout: Layout, features: Callable[..., np.ndarray]) -> np.ndarray:
+    """``features(layout.rows)``, reusing the batch the layout was found with.
+
+    ``features(X, batch=None)`` gives the feature matrix of rows ``X``, from ``batch`` when
+    given (then ``batch`` is ``X``'s).  Making a batch (the character scan, the words, the
+    markup) is about half of the features' cost, and the layout's batch is the rows' own
+    wherever no paragraph was joined.  The features of a line depend on its document alone,
+    so the documents without a joined paragraph take their rows from the layout's batch,
+    and only the others get a batch of their logical rows; where those are most of the
+    lines (a text browser's dumps), all rows get their own batch, as the reference does.
+    """
+    rows, batch = layout.rows, layout.batch
+    joined = rows[:, 3].astype(np.int64) > 1
+    if batch is None or not joined.any():
+        return features(rows, batch=batch)
+    row_docs = rows[:, 0].astype(np.int64)
+    joined_docs = np.unique(row_docs[joined])
+    in_joined_doc = np.isin(batch.doc, joined_docs)
+    if in_joined_doc.mean() > MAX_REDONE_SHARE:
+        return features(rows)
+    # the layout's batch is that of the kept lines, in the rows' documents (same numbers)
+    from_batch = features(None, batch=batch)
+    redone_rows = np.isin(row_docs, joined_docs)
+    matrix = np.empty_like(from_batch, shape=(len(rows), from_batch.shape[1]))
+    matrix[~redone_rows] = from_batch[~in_joined_doc]
+    matrix[redone_rows] = features(rows[redone_rows])
+    return matrix
 
 
 def _joined(lines: list[str]) -> str:

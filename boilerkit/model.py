@@ -39,7 +39,8 @@ from .augment import with_headline_lists
 from .conventions import convention_rows
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
-from .layout import logical_firsts, logical_labels, logical_means, logical_rows, physical_probabilities
+from .layout import (features_of_rows, logical_firsts, logical_labels, logical_means, logical_rows,
+                     physical_probabilities)
 from .runtime import LineLabeller
 from .stacking import SequenceStacker
 from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_ITER
@@ -156,8 +157,17 @@ class BoilerplateModel(LineLabeller, Pipeline):
         """Class probabilities of every row of ``X``: those of its logical line, and for a
         blank line those of the lines around it (:mod:`boilerkit.layout`)."""
         layout = logical_rows(X)
-        p_logical = super().predict_proba(layout.rows, **params) if len(layout.rows) else np.zeros((0, 2))
+        p_logical = self._logical_proba(layout, **params) if len(layout.rows) else np.zeros((0, 2))
         return physical_probabilities(layout, p_logical)
+
+    def _logical_proba(self, layout, **params) -> np.ndarray:
+        """``predict_proba`` of the layout's rows: the features from the layout's batch where
+        it serves (:func:`boilerkit.layout.features_of_rows`, as the compiled model computes
+        them), unless this Pipeline is not boilerkit's two steps."""
+        features = self.steps[0][1]
+        if params or len(self.steps) != 2 or not isinstance(features, LineFeatures):
+            return super().predict_proba(layout.rows, **params)
+        return self.steps[-1][1].predict_proba(features_of_rows(layout, features.features_of))
 
     def predict(self, X, **params):
         return self.classes_[(self.predict_proba(X, **params)[:, 1] >= self.threshold).astype(int)]

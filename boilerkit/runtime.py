@@ -27,7 +27,7 @@ import numpy as np
 
 from . import __version__
 from .features import compute_features
-from .layout import logical_rows, physical_probabilities
+from .layout import features_of_rows, logical_rows, physical_probabilities
 from .model_files import MODEL_FORMAT, ModelError, default_model_path, read_card, sha256_of
 from .neighbourhood import FIRST_NEIGHBOURHOOD_NAMES, columns_named, documents_from_positions
 
@@ -94,13 +94,16 @@ class CompiledModel(LineLabeller):
     threshold: float
 
     def predict_proba(self, X) -> np.ndarray:
-        layout = logical_rows(X)
+        layout = logical_rows(X, compiled=True)
         if not len(layout.rows):
             return physical_probabilities(layout, np.zeros((0, 2)))
-        features = compute_features(layout.rows, self.feature_names, self.line_counts, self.token_weights,
-                                    compiled=True)
+        features = features_of_rows(layout, self._features)
         p1 = self.first.predict_proba(features)[:, 1]
         return physical_probabilities(layout, self.second.predict_proba(features, self._neighbourhood(features, p1)))
+
+    def _features(self, X, batch=None) -> np.ndarray:
+        return compute_features(X, self.feature_names, self.line_counts, self.token_weights, compiled=True,
+                                batch=batch)
 
     def _neighbourhood(self, features: np.ndarray, p1: np.ndarray) -> np.ndarray:
         """:meth:`boilerkit.stacking.SequenceStacker.neighbourhood_columns` on the compiled path."""

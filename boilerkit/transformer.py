@@ -114,9 +114,14 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         return scores
 
     def transform(self, X):
+        return self.features_of(X)
+
+    def features_of(self, X, batch=None) -> np.ndarray:
+        """:meth:`transform`, from ``X``'s batch where the caller has it (see
+        :func:`boilerkit.features.compute_features`)."""
         check_is_fitted(self, "feature_names_")
         return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}),
-                                getattr(self, "token_weights_", None))
+                                getattr(self, "token_weights_", None), batch=batch)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

@@ -6,8 +6,9 @@ import textwrap
 
 import numpy as np
 
-from boilerkit.features import as_rows, batch_of
-from boilerkit.layout import logical_labels, logical_means, logical_rows, physical_probabilities
+from boilerkit.features import as_rows, batch_of, compute_features
+from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, logical_labels, logical_means, logical_rows,
+                              physical_probabilities)
 
 PARAGRAPHS = [
     "Camera and editing technology has changed rapidly over the course of the past decade. In the past, "
@@ -121,3 +122,45 @@ def test_a_model_labels_blank_and_wrapped_lines(small_model):
     layout = logical_rows(dump)
     for logical in range(len(layout.rows)):
         assert len(set(p[layout.logical == logical])) == 1
+
+
+def features_noting_batches(calls: list[bool]):
+    """compute_features, noting for each call whether it was given a batch."""
+    def features(X, batch=None):
+        calls.append(batch is not None)
+        return compute_features(X, batch=batch)
+    return features
+
+
+def test_rows_of_documents_without_a_joined_paragraph_take_the_layouts_batch(sample_docs):
+    documents = [doc["lines"] for doc in sample_docs[:6]]
+    pages = documents[:3] + [["", "  "], wrapped_dump()] + documents[3:]  # a page of blank lines leaves no gap
+    layout = logical_rows(as_rows(pages))
+    wrapped = layout.rows[:, 0] == layout.rows[list(layout.rows[:, 1]).index(MENU[0]), 0]
+    assert wrapped.sum() < MAX_REDONE_SHARE * len(layout.rows) and (layout.rows[wrapped, 3] > 1).any()
+    calls = []
+    got = features_of_rows(layout, features_noting_batches(calls))
+    assert calls == [True, False]  # the layout's batch, then the wrapped page's rows alone
+    # the wrapped page: its own rows' features
+    np.testing.assert_array_equal(got[wrapped], compute_features(layout.rows[wrapped]))
+    # the others: those of the rows, up to the order in which window and document sums add
+    # the lines (cumulative over a batch: float64 rounding, then float32)
+    expected = compute_features(layout.rows)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-9)
+    assert (got[~wrapped] == expected[~wrapped]).mean() > 0.999
+
+
+def test_rows_of_a_batch_without_joined_paragraphs_are_the_layouts_batch(sample_docs):
+    layout = logical_rows(as_rows([doc["lines"] for doc in sample_docs[:6]] + [["", " "], ["one line"]]))
+    calls = []
+    got = features_of_rows(layout, features_noting_batches(calls))
+    assert calls == [True]
+    np.testing.assert_array_equal(got, compute_features(layout.rows))
+
+
+def test_a_batch_of_mostly_wrapped_pages_gets_a_batch_of_its_rows(sample_docs):
+    layout = logical_rows(as_rows([wrapped_dump(), sample_docs[0]["lines"][:3], wrapped_dump(70)]))
+    calls = []
+    got = features_of_rows(layout, features_noting_batches(calls))
+    assert calls == [False]
+    np.testing.assert_array_equal(got, compute_features(layout.rows))
