@@ -250,6 +250,16 @@ class LazyLinkMarkup(LinkMarkup):
         self._raw, self._indent, self._lengths, self._changed = raw, indent, lengths, changed
         self.link_chars, self.links, self.images, self.unlinked_alnum = link_chars, links, images, unlinked_alnum
 
+    def visible_line(self, i: int) -> str:
+        """``visible_lines[i]``, without cutting every line."""
+        if "visible_lines" in self.__dict__:
+            return self.visible_lines[i]
+        changed = self._changed.get(i)
+        if changed is not None:
+            return changed
+        start = int(self._indent[i])
+        return self._raw[i][start:start + int(self._lengths[i])]
+
     @cached_property
     def visible_lines(self) -> list[str]:
         lines = [line[start:start + length]
@@ -306,6 +316,12 @@ class CompiledBatch(Batch):
         unlinked[hinted] = marked.unlinked_alnum
         return LazyLinkMarkup(lines, indent, lengths, dict(zip(hinted.tolist(), marked.visible_lines)), link_chars,
                               links, images, unlinked)
+
+    def visible_line(self, i: int) -> str:
+        """``stripped[i]``: cut from the raw line when the markup is lazy (the kernels read
+        code points; only the few lines a regex or a fallback reads need a string)."""
+        markup = self.markup
+        return markup.visible_line(i) if isinstance(markup, LazyLinkMarkup) else self.stripped[i]
 
     def _check_markup_alnum(self) -> None:
         unlinked = self.markup.unlinked_alnum
@@ -366,7 +382,7 @@ class CompiledBatch(Batch):
         count = self.counts[STOP_WORDS].astype(np.float64)
         # a capital sigma: Python lowers it by its neighbours (the reference's own formula)
         for i in np.flatnonzero(self.counts[SIGMA_OR_DOTTED_I]).tolist():
-            count[i] = sum(word in STOPWORDS for word in self.stripped[i].lower().split())
+            count[i] = sum(word in STOPWORDS for word in self.visible_line(i).lower().split())
         return count
 
     @cached_property
@@ -407,7 +423,7 @@ class CompiledBatch(Batch):
                                table.literals.lengths, table.slots, table.has_length)
         counts = np.where(index >= 0, values[np.maximum(index, 0)], 0.0)
         for i in np.flatnonzero(unsure & (self.n_chars > 0)).tolist():
-            counts[i] = line_counts.get(normalise_line(self.stripped[i]), 0)
+            counts[i] = line_counts.get(normalise_line(self.visible_line(i)), 0)
         return counts
 
     @cached_property
@@ -443,8 +459,7 @@ class CompiledBatch(Batch):
                 candidates |= (self.count_class(DIGIT) > 0) | (self.counts[BEYOND_BMP] > 0)
         hit = np.zeros(self.n)
         search = case_sensitive(pattern).search
-        stripped = self.stripped
-        found = [i for i in np.flatnonzero(candidates).tolist() if search(fold(stripped[i]))]
+        found = [i for i in np.flatnonzero(candidates).tolist() if search(fold(self.visible_line(i)))]
         hit[found] = 1.0
         return hit
 
