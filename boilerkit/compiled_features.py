@@ -318,8 +318,8 @@ class CompiledBatch(Batch):
                               links, images, unlinked)
 
     def visible_line(self, i: int) -> str:
-        """``stripped[i]``: cut from the raw line when the markup is lazy (the kernels read
-        code points; only the few lines a regex or a fallback reads need a string)."""
+        """``stripped[i]``, cut from the raw line when the markup is lazy: the kernels read
+        code points, and only the few lines a regex or a fallback reads need a string."""
         markup = self.markup
         return markup.visible_line(i) if isinstance(markup, LazyLinkMarkup) else self.stripped[i]
 

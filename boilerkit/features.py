@@ -388,6 +388,10 @@ class Batch(DocumentIndex):
         """The visible text of each line, stripped (see :class:`LinkMarkup`)."""
         return self.markup.visible_lines
 
+    def visible_line(self, i: int) -> str:
+        """``stripped[i]``, for features that read a few lines' text."""
+        return self.stripped[i]
+
     # --- per-line character arrays
     @cached_property
     def n_chars(self) -> np.ndarray:
@@ -1208,7 +1212,7 @@ def heading_level(b: Batch) -> np.ndarray:
     """Markdown heading level (``#`` .. ``######`` and a space), 0 for other lines."""
     level = np.zeros(b.n)
     for i in np.flatnonzero(b.first_char == ord("#")).tolist():
-        line = b.stripped[i]
+        line = b.visible_line(i)
         hashes = len(line) - len(line.lstrip("#"))
         if hashes <= 6 and line[hashes : hashes + 1] in (" ", "\t"):
             level[i] = hashes
@@ -1222,7 +1226,7 @@ def numbered_item(b: Batch) -> np.ndarray:
     """Starts like an item of a numbered list ("1. ", "12) "): lynx and Markdown number them."""
     hit = np.zeros(b.n)
     match = _NUMBERED_ITEM.match
-    hit[[i for i in np.flatnonzero(b.starts_with_digit).tolist() if match(b.stripped[i])]] = 1.0
+    hit[[i for i in np.flatnonzero(b.starts_with_digit).tolist() if match(b.visible_line(i))]] = 1.0
     return hit
 
 
