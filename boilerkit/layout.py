@@ -197,21 +197,35 @@ def features_of_rows(layout: Layout, features: Callable[..., np.ndarray]) -> np.
     lines (a text browser's dumps), all rows get their own batch, as the reference does.
     """
     rows, batch = layout.rows, layout.batch
-    joined = rows[:, 3].astype(np.int64) > 1
-    if batch is None or not joined.any():
+    if batch is None or batch.n == len(rows):  # nothing joined
         return features(rows, batch=batch)
     row_docs = rows[:, 0].astype(np.int64)
-    joined_docs = np.unique(row_docs[joined])
+    joined_docs = np.unique(row_docs[rows[:, 3].astype(np.int64) > 1])
     in_joined_doc = np.isin(batch.doc, joined_docs)
     if in_joined_doc.mean() > MAX_REDONE_SHARE:
         return features(rows)
-    # the layout's batch is that of the kept lines, in the rows' documents (same numbers)
-    from_batch = features(None, batch=batch)
     redone_rows = np.isin(row_docs, joined_docs)
+    from_batch = features(None, batch=batch)  # the layout's batch: the kept lines, in the rows' documents
+    redone = features(rows[redone_rows])
     matrix = np.empty_like(from_batch, shape=(len(rows), from_batch.shape[1]))
-    matrix[~redone_rows] = from_batch[~in_joined_doc]
-    matrix[redone_rows] = features(rows[redone_rows])
+    # runs of documents with and without a joined paragraph, in the same order among the
+    # rows and the batch's lines: copied run by run (slices, not a gather over every row)
+    row_runs, line_runs = _runs_of(redone_rows), _runs_of(in_joined_doc)
+    copied = 0
+    for (start, stop), (line_start, line_stop) in zip(row_runs, line_runs):
+        if redone_rows[start]:
+            matrix[start:stop] = redone[copied:copied + stop - start]
+            copied += stop - start
+        else:
+            matrix[start:stop] = from_batch[line_start:line_stop]
     return matrix
+
+
+def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The ``(start, stop)`` of each run of equal values of ``flags``."""
+    bounds = np.flatnonzero(flags[1:] != flags[:-1]) + 1
+    edges = [0, *bounds.tolist(), len(flags)]
+    return list(zip(edges[:-1], edges[1:]))
 
 
 def _joined(lines: list[str]) -> str:
