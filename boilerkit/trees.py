@@ -12,7 +12,8 @@ compiled kernel that
   children without branches, so the CPU works on eight independent walks at once instead
   of waiting on one;
 * reads one packed word per node for the column and the children, which sit side by side
-  (:class:`CompiledTrees`), and tests for leaves only once a walk may have reached one.
+  (:class:`CompiledTrees`), and tests for leaves only once a walk may have reached one;
+* indexes its arrays with unsigned integers, which numba need not check for negative ones.
 
 Every decision is the one scikit-learn makes: scikit-learn converts ``X`` to float64
 (``X_DTYPE``) and sends a row left when ``x <= threshold``, or, for a missing value (NaN),
@@ -219,6 +220,15 @@ def compiled_trees_or_none(estimator) -> CompiledTrees | None:
 # ------------------------------------------------------------------------------ kernels
 
 
+# The walk indexes with unsigned integers: numba wraps a negative index of an array around
+# (as Python does), which costs a test at every signed index it cannot prove positive -- the
+# node read from the packed word, at every step of every walk.  Unsigned, the tests go, and
+# with them a quarter of the walk's time (first pass 3.37 -> 2.49, second 4.92 -> 3.61 us a
+# line; the bundled model on 21,496 lines of lines.jsonl.gz, best of 7, one process, load 1).
+_FEATURE_BITS = np.uint64(FEATURE_BITS)
+_FEATURE_MASK = np.uint64(FEATURE_MASK)
+
+
 @njit(cache=True, nogil=True, exported=(
     "f4[2A], f8[2C], i8[1C], f8[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
     "f8[2A], f8[2C], i8[1C], f8[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
@@ -227,10 +237,12 @@ def _sum_of_trees(X, more_columns, packed, threshold, missing_left, value, roots
                   block_rows, out):
     """``out[i]``: baseline plus every tree's leaf value for row ``i`` of ``X | more_columns``."""
     n = X.shape[0]
-    block = np.empty((X.shape[1] + more_columns.shape[1], block_rows), dtype=np.float64)
+    # one column's rows side by side, column after column: row r of column c at c * block_rows + r
+    block = np.empty((X.shape[1] + more_columns.shape[1]) * block_rows, dtype=np.float64)
+    stride = np.uint64(block_rows)
     for start in range(0, n, block_rows):
         rows = min(block_rows, n - start)
-        has_missing = _copy_block(X, more_columns, start, rows, block)
+        has_missing = _copy_block(X, more_columns, start, rows, block, block_rows)
         for row in range(rows):
             out[start + row] = baseline
         # Two compiled copies of the walk, picked once per block: a block without NaN (all
@@ -240,49 +252,52 @@ def _sum_of_trees(X, more_columns, packed, threshold, missing_left, value, roots
         block_out = out[start:start + rows]
         if has_missing:
             for tree in range(roots.shape[0]):
-                _add_tree_with_missing(block, rows, roots[tree], first_leaf_depth[tree], packed, threshold,
-                                       missing_left, value, block_out)
+                _add_tree_with_missing(block, stride, rows, np.uint64(roots[tree]), first_leaf_depth[tree], packed,
+                                       threshold, missing_left, value, block_out)
         else:
             for tree in range(roots.shape[0]):
-                _add_tree_without_missing(block, rows, roots[tree], first_leaf_depth[tree], packed, threshold,
-                                          missing_left, value, block_out)
+                _add_tree_without_missing(block, stride, rows, np.uint64(roots[tree]), first_leaf_depth[tree],
+                                          packed, threshold, missing_left, value, block_out)
 
 
 @njit(nogil=True, inline="always")
-def _copy_block(X, more_columns, start, rows, block) -> bool:
-    """Rows ``start ..`` of ``X | more_columns`` into ``block``, one row per column of it
+def _copy_block(X, more_columns, start, rows, block, block_rows) -> bool:
+    """Rows ``start ..`` of ``X | more_columns`` into ``block``, a column's rows side by side
     (rows walked together read the same feature of neighbouring rows, often one cache line);
     returns whether any value is missing (NaN)."""
     n_first = X.shape[1]
     has_missing = False
     for row in range(rows):
         for column in range(n_first):
-            x = block[column, row] = X[start + row, column]
+            x = block[column * block_rows + row] = X[start + row, column]
             has_missing |= x != x
         for column in range(more_columns.shape[1]):
-            x = block[n_first + column, row] = more_columns[start + row, column]
+            x = block[(n_first + column) * block_rows + row] = more_columns[start + row, column]
             has_missing |= x != x
     return has_missing
 
 
 @njit(nogil=True, inline="always")
-def _child_with_missing(block, row, node, packed, threshold, missing_left):
-    """The node after ``node`` for ``row``, as scikit-learn picks it (NaN <= t is false)."""
-    x = block[packed[node] & FEATURE_MASK, row]
+def _child_with_missing(block, stride, row, node, packed, threshold, missing_left):
+    """The node after ``node`` for ``row`` (both unsigned; ``stride``: a column's rows in the
+    block), as scikit-learn picks it (NaN <= t is false)."""
+    node_packed = np.uint64(packed[node])
+    x = block[(node_packed & _FEATURE_MASK) * stride + row]
     go_left = (x <= threshold[node]) | (np.isnan(x) & (missing_left[node] != 0))
-    return (packed[node] >> FEATURE_BITS) + np.int64(not go_left)
+    return (node_packed >> _FEATURE_BITS) + np.uint64(not go_left)
 
 
 @njit(nogil=True, inline="always")
-def _child_without_missing(block, row, node, packed, threshold, missing_left):
+def _child_without_missing(block, stride, row, node, packed, threshold, missing_left):
     """:func:`_child_with_missing` for a row known to hold no NaN."""
-    node_packed = packed[node]
-    return (node_packed >> FEATURE_BITS) + np.int64(block[node_packed & FEATURE_MASK, row] > threshold[node])
+    node_packed = np.uint64(packed[node])
+    x = block[(node_packed & _FEATURE_MASK) * stride + row]
+    return (node_packed >> _FEATURE_BITS) + np.uint64(x > threshold[node])
 
 
 @njit(nogil=True, inline="always")
 def _at_leaf(packed, node):
-    return (packed[node] >> FEATURE_BITS) == node
+    return (np.uint64(packed[node]) >> _FEATURE_BITS) == node
 
 
 def _tree_walk(child):
@@ -290,20 +305,21 @@ def _tree_walk(child):
     :data:`ROWS_TOGETHER` rows at a time, each step to the node ``child`` picks."""
 
     @njit(nogil=True, inline="always")
-    def add_tree(block, rows, root, first_leaf_depth, packed, threshold, missing_left, value, out):
+    def add_tree(block, stride, rows, root, first_leaf_depth, packed, threshold, missing_left, value, out):
         row = 0
         while row + ROWS_TOGETHER <= rows:
             a = b = c = d = e = f = g = h = root
+            at = np.uint64(row)
             steps = 0
             while True:
-                a = child(block, row, a, packed, threshold, missing_left)
-                b = child(block, row + 1, b, packed, threshold, missing_left)
-                c = child(block, row + 2, c, packed, threshold, missing_left)
-                d = child(block, row + 3, d, packed, threshold, missing_left)
-                e = child(block, row + 4, e, packed, threshold, missing_left)
-                f = child(block, row + 5, f, packed, threshold, missing_left)
-                g = child(block, row + 6, g, packed, threshold, missing_left)
-                h = child(block, row + 7, h, packed, threshold, missing_left)
+                a = child(block, stride, at, a, packed, threshold, missing_left)
+                b = child(block, stride, at + np.uint64(1), b, packed, threshold, missing_left)
+                c = child(block, stride, at + np.uint64(2), c, packed, threshold, missing_left)
+                d = child(block, stride, at + np.uint64(3), d, packed, threshold, missing_left)
+                e = child(block, stride, at + np.uint64(4), e, packed, threshold, missing_left)
+                f = child(block, stride, at + np.uint64(5), f, packed, threshold, missing_left)
+                g = child(block, stride, at + np.uint64(6), g, packed, threshold, missing_left)
+                h = child(block, stride, at + np.uint64(7), h, packed, threshold, missing_left)
                 steps += 1
                 # no row is at a leaf before the tree's shallowest one: no test until then
                 if steps >= first_leaf_depth and (
@@ -315,8 +331,9 @@ def _tree_walk(child):
             row += ROWS_TOGETHER
         while row < rows:
             node = root
+            at = np.uint64(row)
             while not _at_leaf(packed, node):
-                node = child(block, row, node, packed, threshold, missing_left)
+                node = child(block, stride, at, node, packed, threshold, missing_left)
             out[row] += value[node]
             row += 1
 
