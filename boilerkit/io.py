@@ -440,10 +440,15 @@ def parse_document_record(record, path, line: int) -> Document:
         return Document(split_lines(record["text"]), str(path), record, "text", line)
     if "lines" in record:
         lines = record["lines"]
-        if not isinstance(lines, list) or not all(isinstance(item, str) for item in lines):
+        if not isinstance(lines, list) or not _all_strings(lines):
             raise InputError(path, '"lines" must be a list of strings', line)
         return Document(list(lines), str(path), record, "lines", line)
     raise InputError(path, 'record has neither a "text" nor a "lines" field', line)
+
+
+def _all_strings(items: list) -> bool:
+    # types by map (a C loop) first: a generator of isinstance calls took 0.5 us a line of apply
+    return set(map(type, items)) <= {str} or all(isinstance(item, str) for item in items)
 
 
 def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Document]:

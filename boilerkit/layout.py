@@ -205,20 +205,21 @@ def features_of_rows(layout: Layout, features: Callable[..., np.ndarray]) -> np.
     if in_joined_doc.mean() > MAX_REDONE_SHARE:
         return features(rows)
     redone_rows = np.isin(row_docs, joined_docs)
-    from_batch = features(None, batch=batch)  # the layout's batch: the kept lines, in the rows' documents
+    matrix = features(None, batch=batch)  # the layout's batch: the kept lines, in the rows' documents
     redone = features(rows[redone_rows])
-    matrix = np.empty_like(from_batch, shape=(len(rows), from_batch.shape[1]))
-    # runs of documents with and without a joined paragraph, in the same order among the
-    # rows and the batch's lines: copied run by run (slices, not a gather over every row)
+    # Runs of documents with and without a joined paragraph come in the same order among the
+    # rows and the batch's lines, a run of rows never after its lines: moved into place run
+    # by run, in the matrix already written (a new one cost as much again in page faults),
+    # never over lines a later run still reads.
     row_runs, line_runs = _runs_of(redone_rows), _runs_of(in_joined_doc)
     copied = 0
     for (start, stop), (line_start, line_stop) in zip(row_runs, line_runs):
         if redone_rows[start]:
             matrix[start:stop] = redone[copied:copied + stop - start]
             copied += stop - start
-        else:
-            matrix[start:stop] = from_batch[line_start:line_stop]
-    return matrix
+        elif start != line_start:
+            matrix[start:stop] = matrix[line_start:line_stop]  # numpy copies overlapping slices safely
+    return matrix[:len(rows)]
 
 
 def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
