@@ -250,15 +250,16 @@ class LazyLinkMarkup(LinkMarkup):
         self._raw, self._indent, self._lengths, self._changed = raw, indent, lengths, changed
         self.link_chars, self.links, self.images, self.unlinked_alnum = link_chars, links, images, unlinked_alnum
 
-    def visible_line(self, i: int) -> str:
-        """``visible_lines[i]``, without cutting every line."""
+    def visible_lines_at(self, indices: list[int]) -> list[str]:
+        """``visible_lines`` of the lines at ``indices``, without cutting every line."""
         if "visible_lines" in self.__dict__:
-            return self.visible_lines[i]
-        changed = self._changed.get(i)
-        if changed is not None:
-            return changed
-        start = int(self._indent[i])
-        return self._raw[i][start:start + int(self._lengths[i])]
+            return [self.visible_lines[i] for i in indices]
+        raw, changed = self._raw, self._changed
+        lines = [raw[i][start:start + length]
+                 for i, start, length in zip(indices, self._indent[indices].tolist(), self._lengths[indices].tolist())]
+        if changed:
+            lines = [changed.get(i, line) for i, line in zip(indices, lines)]
+        return lines
 
     @cached_property
     def visible_lines(self) -> list[str]:
@@ -317,11 +318,14 @@ class CompiledBatch(Batch):
         return LazyLinkMarkup(lines, indent, lengths, dict(zip(hinted.tolist(), marked.visible_lines)), link_chars,
                               links, images, unlinked)
 
-    def visible_line(self, i: int) -> str:
-        """``stripped[i]``, cut from the raw line when the markup is lazy: the kernels read
-        code points, and only the few lines a regex or a fallback reads need a string."""
+    def visible_lines_at(self, indices: list[int]) -> list[str]:
+        """``stripped`` at ``indices``, cut from the raw lines when the markup is lazy: the
+        kernels read code points, and only the few lines a regex or a fallback reads need a
+        string."""
         markup = self.markup
-        return markup.visible_line(i) if isinstance(markup, LazyLinkMarkup) else self.stripped[i]
+        if isinstance(markup, LazyLinkMarkup):
+            return markup.visible_lines_at(indices)
+        return super().visible_lines_at(indices)
 
     def _check_markup_alnum(self) -> None:
         unlinked = self.markup.unlinked_alnum
@@ -381,8 +385,9 @@ class CompiledBatch(Batch):
     def n_stopwords(self) -> np.ndarray:
         count = self.counts[STOP_WORDS].astype(np.float64)
         # a capital sigma: Python lowers it by its neighbours (the reference's own formula)
-        for i in np.flatnonzero(self.counts[SIGMA_OR_DOTTED_I]).tolist():
-            count[i] = sum(word in STOPWORDS for word in self.visible_line(i).lower().split())
+        apart = np.flatnonzero(self.counts[SIGMA_OR_DOTTED_I]).tolist()
+        for i, line in zip(apart, self.visible_lines_at(apart)):
+            count[i] = sum(word in STOPWORDS for word in line.lower().split())
         return count
 
     @cached_property
@@ -422,8 +427,9 @@ class CompiledBatch(Batch):
                                lexical.lower_table(), table.literals.codes, table.literals.starts,
                                table.literals.lengths, table.slots, table.has_length)
         counts = np.where(index >= 0, values[np.maximum(index, 0)], 0.0)
-        for i in np.flatnonzero(unsure & (self.n_chars > 0)).tolist():
-            counts[i] = line_counts.get(normalise_line(self.visible_line(i)), 0)
+        unsure_lines = np.flatnonzero(unsure & (self.n_chars > 0)).tolist()
+        for i, line in zip(unsure_lines, self.visible_lines_at(unsure_lines)):
+            counts[i] = line_counts.get(normalise_line(line), 0)
         return counts
 
     @cached_property
@@ -459,7 +465,8 @@ class CompiledBatch(Batch):
                 candidates |= (self.count_class(DIGIT) > 0) | (self.counts[BEYOND_BMP] > 0)
         hit = np.zeros(self.n)
         search = case_sensitive(pattern).search
-        found = [i for i in np.flatnonzero(candidates).tolist() if search(fold(self.visible_line(i)))]
+        candidates = np.flatnonzero(candidates).tolist()
+        found = [i for i, line in zip(candidates, self.visible_lines_at(candidates)) if search(fold(line))]
         hit[found] = 1.0
         return hit
 

@@ -388,9 +388,10 @@ class Batch(DocumentIndex):
         """The visible text of each line, stripped (see :class:`LinkMarkup`)."""
         return self.markup.visible_lines
 
-    def visible_line(self, i: int) -> str:
-        """``stripped[i]``, for features that read a few lines' text."""
-        return self.stripped[i]
+    def visible_lines_at(self, indices: list[int]) -> list[str]:
+        """``stripped`` at ``indices``, for features that read a few lines' text."""
+        stripped = self.stripped
+        return [stripped[i] for i in indices]
 
     # --- per-line character arrays
     @cached_property
@@ -1211,8 +1212,8 @@ def has_image(b: Batch) -> np.ndarray:
 def heading_level(b: Batch) -> np.ndarray:
     """Markdown heading level (``#`` .. ``######`` and a space), 0 for other lines."""
     level = np.zeros(b.n)
-    for i in np.flatnonzero(b.first_char == ord("#")).tolist():
-        line = b.visible_line(i)
+    candidates = np.flatnonzero(b.first_char == ord("#")).tolist()
+    for i, line in zip(candidates, b.visible_lines_at(candidates)):
         hashes = len(line) - len(line.lstrip("#"))
         if hashes <= 6 and line[hashes : hashes + 1] in (" ", "\t"):
             level[i] = hashes
@@ -1226,7 +1227,8 @@ def numbered_item(b: Batch) -> np.ndarray:
     """Starts like an item of a numbered list ("1. ", "12) "): lynx and Markdown number them."""
     hit = np.zeros(b.n)
     match = _NUMBERED_ITEM.match
-    hit[[i for i in np.flatnonzero(b.starts_with_digit).tolist() if match(b.visible_line(i))]] = 1.0
+    candidates = np.flatnonzero(b.starts_with_digit).tolist()
+    hit[[i for i, line in zip(candidates, b.visible_lines_at(candidates)) if match(line)]] = 1.0
     return hit
 
 
