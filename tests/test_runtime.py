@@ -30,6 +30,7 @@ from boilerkit.runtime import (
 )
 
 from .conftest import EXAMPLES
+from .test_layout import wrapped_dump
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,9 @@ def bundled_model():
 @pytest.fixture(scope="module")
 def pages(sample_docs):
     example = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8").split("\n")
-    return [doc["lines"] for doc in sample_docs] + [example, [], ["", "  ", ""], ["one line"]]
+    # a text browser's wrapped dump among them: its rows get a batch of their own, the
+    # others' come from the layout's (boilerkit.layout.features_of_rows)
+    return [doc["lines"] for doc in sample_docs] + [example, [], ["", "  ", ""], wrapped_dump(), ["one line"]]
 
 
 def test_bundled_compiled_model_is_in_step_with_the_bundled_joblib():
