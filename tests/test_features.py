@@ -45,6 +45,9 @@ def test_unknown_feature_is_refused():
         ("n_chars", ["  ab  ", ""], [2, 0]),
         ("indent", ["    * item", "flush"], [4, 0]),
         ("ends_terminal", ["A sentence.", "A quote.”", "Menu", "Why?"], [1, 1, 0, 1]),
+        # Hindi's danda, the Arabic question mark, Urdu's and Ethiopic's full stops
+        ("ends_terminal", ["पुलिस ने बदमाशों को पकड़ा।", "होम", "هل هذا صحيح؟", "یہ ایک جملہ ہے۔", "ሰላም ነው።"],
+         [1, 0, 1, 1, 1]),
         ("ends_dash", ["Headline one -", "Text."], [1, 0]),
         ("starts_bullet", ["* item", "• item", "Text"], [1, 1, 0]),
         ("upper_ratio", ["ABC", "abc", "", "123"], [1, 0, 0, 0]),
