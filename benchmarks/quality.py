@@ -384,6 +384,9 @@ def main(argv=None) -> None:
     parser.add_argument("--files", nargs="+", default=list(FILES))
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model-seed", type=int, default=None,
+                        help="the model's seed (default: --seed), on the same folds: another draw of the "
+                             "training's own randomness, to see how far a screen's difference is noise")
     parser.add_argument("--dumps-per-page", type=int, default=2)
     parser.add_argument("--dumps-per-dataset", action="append", default=[], metavar="DATASET=K",
                         help="at most K dumps of each training page of DATASET (overrides --dumps-per-page)")
@@ -414,7 +417,8 @@ def main(argv=None) -> None:
     corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, CONVERTERS)
     threshold = build_model().threshold
     fold = page_folds(corpus, args.folds, args.seed, args.group_by)
-    default = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, args.seed,
+    model_seed = args.seed if args.model_seed is None else args.model_seed
+    default = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, model_seed,
                              f"default-{args.group_by}", args.force, args.only_fold)
     if args.only_fold is not None:
         print(screen_report(corpus, default, args.files, threshold))
@@ -427,14 +431,15 @@ def main(argv=None) -> None:
         loco_fold = page_folds(corpus, args.loco_folds, args.seed, args.group_by)
         for converter in args.loco or CONVERTERS:
             others = [c for c in CONVERTERS if c != converter]
-            loco[converter] = cross_validate(corpus, loco_fold, others, (converter,), args.dumps_per_page, args.seed,
+            loco[converter] = cross_validate(corpus, loco_fold, others, (converter,), args.dumps_per_page, model_seed,
                                              f"without-{converter}", args.force)
     peers = {} if args.no_peers else peer_evaluations(args.data_dir, args.files, corpus)
 
     report = [
         "# Quality benchmark", "",
         f"{args.folds}-fold cross-validation over the pages of {', '.join(args.files)} together, grouped by "
-        f"{args.group_by} (seed {args.seed}); each training page dumped by {args.dumps_per_page} of the converters "
+        f"{args.group_by} (seed {args.seed}" + ("" if model_seed == args.seed else f", model seed {model_seed}")
+        + f"); each training page dumped by {args.dumps_per_page} of the converters "
         + "".join(f"({k} for {name}) " for name, k in DUMPS_PER_DATASET.items()) +
         f"{', '.join(CONVERTERS)} (picked from its id); "
         + ("training pages tell the model their gold conventions (--gold-conventions); " if CONVENTIONS else "")
