@@ -1304,7 +1304,7 @@ def compute_features(
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
     ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`; ``compiled``:
     see :func:`make_batch` (the same matrix either way).  ``batch``: ``X``'s batch where the
-    caller has it already (:attr:`boilerkit.layout.Layout.batch_of_rows`)."""
+    caller has it already (see :func:`boilerkit.layout.features_of_rows`)."""
     if batch is None:
         batch = batch_of(X, compiled)
     batch.line_counts = line_counts or {}
