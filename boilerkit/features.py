@@ -139,11 +139,15 @@ def split_rows(X) -> tuple[np.ndarray, list[str]]:
     array = _as_array(X)
     if array.ndim == 1:
         return np.zeros(len(array), dtype=np.int64), as_strings(array)
-    keys = array[:, 0]
-    new_doc = np.ones(len(keys), dtype=bool)
+    return run_numbers(array[:, 0]), as_strings(array[:, 1])
+
+
+def run_numbers(keys: np.ndarray) -> np.ndarray:
+    """Each key's run of equal consecutive keys, numbered 0, 1, ... (a document's number)."""
+    new_run = np.ones(len(keys), dtype=bool)
     if len(keys) > 1:
-        new_doc[1:] = keys[1:] != keys[:-1]
-    return np.cumsum(new_doc) - 1, as_strings(array[:, 1])
+        new_run[1:] = keys[1:] != keys[:-1]
+    return np.cumsum(new_run) - 1
 
 
 def as_strings(values: np.ndarray) -> list[str]:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import BULLETS, SPACE, Batch, DocumentIndex, make_batch, split_rows
+from .features import BULLETS, SPACE, Batch, DocumentIndex, make_batch, run_numbers, split_rows
 
 # Greedy wrapping fills lines to a width: 72-80 columns for text browsers and mail, up to
 # ~132 for wide terminals.  Narrower "widths" are short lines (menus), wider ones prose.
@@ -151,7 +151,7 @@ def logical_rows(X, compiled: bool | None = None) -> Layout:
     kept_lines = texts.tolist()
     # numbered 0, 1, ... as split_rows numbers the rows' documents, so that the batch is
     # the rows' own when nothing is joined (a document of blank lines leaves no gap)
-    kept_docs = _runs(doc_ids[kept])
+    kept_docs = run_numbers(doc_ids[kept])
     batch = make_batch(kept_docs, kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids),
                        compiled=compiled)
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
@@ -171,13 +171,6 @@ def logical_rows(X, compiled: bool | None = None) -> Layout:
     chars = np.zeros(len(lines))
     chars[kept] = batch.n_chars - batch.count_class(SPACE)
     return Layout(rows, logical, doc_ids, chars, batch)
-
-
-def _runs(doc_ids: np.ndarray) -> np.ndarray:
-    """Each line's run of equal document ids, numbered 0, 1, ..."""
-    new_doc = np.ones(len(doc_ids), dtype=bool)
-    new_doc[1:] = doc_ids[1:] != doc_ids[:-1]
-    return np.cumsum(new_doc) - 1
 
 
 # Above this share of a batch's kept lines in documents with a joined paragraph, the rows'
