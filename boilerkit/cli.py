@@ -26,7 +26,7 @@ import typer
 from . import __version__
 from .convert import CONVERTERS, ConverterError  # the standard library only: converters load lazily
 from .io import InputError  # the standard library only
-from .training_defaults import DEFAULT_WEIGHT, SECOND_PASS_ITER
+from .training_defaults import DEFAULT_WEIGHT, SECOND_PASS_DRAWS, SECOND_PASS_ITER
 
 if TYPE_CHECKING:
     from .evaluate import Evaluation
@@ -212,7 +212,8 @@ def train(
     weight: Annotated[
         float, typer.Option(help="With --base: how many base-data lines each line of DATA counts as.")
     ] = DEFAULT_WEIGHT,
-    max_iter: Annotated[int, typer.Option(help="Boosting rounds of the classifier.")] = SECOND_PASS_ITER,
+    max_iter: Annotated[int, typer.Option(help=f"Boosting rounds of the classifier's second pass, shared by its "
+                                               f"{SECOND_PASS_DRAWS} averaged ensembles.")] = SECOND_PASS_ITER,
     dumps_per_page: Annotated[
         Optional[int],
         typer.Option(min=1, help="Where DATA holds a page several times (records sharing an id: dumps of "

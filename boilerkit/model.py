@@ -43,7 +43,7 @@ from .layout import (features_of_rows, logical_firsts, logical_labels, logical_m
                      physical_probabilities)
 from .runtime import LineLabeller
 from .stacking import SequenceStacker
-from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_ITER
+from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE
 from .io import expand_paths, iter_labelled
 from .model_files import (  # noqa: F401 (part of this module's interface)
     DEFAULT_MODEL_NAME,
@@ -177,10 +177,10 @@ class BoilerplateModel(LineLabeller, Pipeline):
         return float(self.steps[-1][1].threshold)
 
 
-def boosted_trees(max_iter: int, seed: int) -> HistGradientBoostingClassifier:
+def boosted_trees(max_iter: int, seed: int, learning_rate: float = 0.1) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         max_iter=max_iter,
-        learning_rate=0.1,
+        learning_rate=learning_rate,
         max_leaf_nodes=63,
         min_samples_leaf=40,
         l2_regularization=1.0,
@@ -225,7 +225,8 @@ def build_model(
     if two_pass:
         classifier = SequenceStacker(
             boosted_trees(min(FIRST_PASS_ITER, max_iter), seed),
-            boosted_trees(max_iter, seed),
+            boosted_trees(max(1, max_iter // SECOND_PASS_DRAWS), seed, SECOND_PASS_LEARNING_RATE),
+            second_draws=SECOND_PASS_DRAWS,
             position_column=list(FEATURES).index("position"),
             folds=STACKING_FOLDS,
             random_state=seed,

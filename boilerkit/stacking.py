@@ -194,13 +194,19 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         Column of ``X`` holding how many other lines of its document equal the line; the
         second pass also sees the nearest lines that occur once (template inserts such as
         "Advertisement" between paragraphs skipped).
+    second_draws : int
+        Draws of the out-of-fold folds (seeds ``random_state``, ``random_state + 1``...): a
+        second pass is fitted on each draw's probabilities, and the final second pass is
+        their mean in log-odds (:func:`mean_of_boostings`, one ensemble of all their trees).
     """
 
-    # Models saved before the parameter existed unpickle without it.
+    # Models saved before the parameters existed unpickle without them.
     repeat_column = None
+    second_draws = 1
 
     def __init__(self, first, second, position_column: int, folds: int = 3, random_state: int = 0,
-                 length_column: int | None = None, length_power: float = 0.0, repeat_column: int | None = None):
+                 length_column: int | None = None, length_power: float = 0.0, repeat_column: int | None = None,
+                 second_draws: int = 1):
         self.first = first
         self.second = second
         self.position_column = position_column
@@ -209,6 +215,7 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.length_column = length_column
         self.length_power = length_power
         self.repeat_column = repeat_column
+        self.second_draws = second_draws
 
     def _index(self, X) -> DocumentIndex:
         return DocumentIndex(documents_from_positions(X[:, self.position_column]))
@@ -228,6 +235,8 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
             return self._fit(X, y, sample_weight, real, groups)
 
     def _fit(self, X, y, sample_weight, real, groups):
+        if self.second_draws > 1:
+            check_averageable(self.second)
         X = np.asarray(X)
         y = np.asarray(y)
         index = self._index(X)
@@ -240,17 +249,24 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.first_ = clone(self.first).fit(X[real], y[real], **weights(real))
         fold_groups = index.doc if groups is None else np.asarray(groups)
         folds = min(self.folds, len(np.unique(fold_groups)))
-        if folds >= 2:
-            out_of_fold = np.zeros(len(y))
-            splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-            for train_index, test_index in splitter.split(X, y, fold_groups):
-                train_index = train_index[real[train_index]]
-                fold_model = clone(self.first).fit(X[train_index], y[train_index], **weights(train_index))
-                out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
-        else:  # a single document: nothing to hold out, the in-sample pass has to do
-            out_of_fold = self.first_.predict_proba(X)[:, 1]
         self.neighbourhood_names_ = list(NEIGHBOURHOOD_NAMES)
-        self.second_ = clone(self.second).fit(self.second_pass_input(X, out_of_fold, index), y, **weights())
+        seconds = []
+        for draw in range(max(1, self.second_draws) if folds >= 2 else 1):
+            seed = self.random_state + draw
+            if folds >= 2:
+                out_of_fold = np.zeros(len(y))
+                splitter = GroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+                for train_index, test_index in splitter.split(X, y, fold_groups):
+                    train_index = train_index[real[train_index]]
+                    fold_model = clone(self.first).fit(X[train_index], y[train_index], **weights(train_index))
+                    out_of_fold[test_index] = fold_model.predict_proba(X[test_index])[:, 1]
+            else:  # a single document: nothing to hold out, the in-sample pass has to do
+                out_of_fold = self.first_.predict_proba(X)[:, 1]
+            second = clone(self.second)
+            if draw:
+                second.set_params(random_state=_shifted_seed(second.get_params().get("random_state"), draw))
+            seconds.append(second.fit(self.second_pass_input(X, out_of_fold, index), y, **weights()))
+        self.second_ = seconds[0] if len(seconds) == 1 else mean_of_boostings(seconds)
         self.classes_ = self.second_.classes_
         return self
 
@@ -292,3 +308,40 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
 
     def predict(self, X, compiled: bool | None = None):
         return self.classes_[(self.predict_proba(X, compiled)[:, 1] >= 0.5).astype(int)]
+
+
+def _shifted_seed(seed, draw: int):
+    return seed + draw if isinstance(seed, (int, np.integer)) else seed
+
+
+def check_averageable(estimator) -> None:
+    """Raise ValueError unless :func:`mean_of_boostings` can average fits of ``estimator``."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    if not isinstance(estimator, HistGradientBoostingClassifier):
+        raise ValueError(f"second_draws > 1 averages HistGradientBoostingClassifier fits, not {type(estimator).__name__}")
+
+
+def mean_of_boostings(estimators):
+    """One fitted ``HistGradientBoostingClassifier`` whose raw score (log-odds) is the mean
+    of the ``estimators``' (binary, fitted on the same columns): all their trees, each
+    leaf's value divided by their number, from the mean of their baselines.  A copy of the
+    first with the others' trees appended, so everything that reads one fitted ensemble
+    (``predict_proba``, the compiled trees, a saved model) reads it as it is."""
+    import copy
+
+    merged = copy.deepcopy(estimators[0])
+    share = 1.0 / len(estimators)
+    predictors = []
+    for estimator in estimators:
+        for iteration in estimator._predictors:
+            trees = []
+            for predictor in iteration:
+                tree = copy.copy(predictor)
+                tree.nodes = predictor.nodes.copy()
+                tree.nodes["value"] *= share
+                trees.append(tree)
+            predictors.append(trees)
+    merged._predictors = predictors
+    merged._baseline_prediction = sum(e._baseline_prediction for e in estimators) * share
+    return merged

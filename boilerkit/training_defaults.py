@@ -5,9 +5,20 @@ so that ``boilerkit --help`` can show them without importing scikit-learn (about
 """
 
 # Boosting rounds of the first pass (its probabilities only feed the second pass, which
-# corrects them, so it needs fewer) and of the second pass.
+# corrects them, so it needs fewer) and of the second pass, in all.
 FIRST_PASS_ITER = 120
 SECOND_PASS_ITER = 200
+
+# The second pass is the mean (in log-odds) of this many ensembles, each fitted on its own
+# draw of the out-of-fold first-pass probabilities, each with an equal share of the rounds
+# at a learning rate to match: the same 200 trees to walk as one ensemble of 200 rounds at
+# 0.1, so prediction costs the same, but a second pass less at the mercy of one draw (one
+# changed training line used to flip 2.4% of a fold's labels; benchmarks/results/
+# experiments.md, "Training is chaotic").  Site-grouped 3-fold CV (quality.py --only-fold K),
+# char F1 news/blog / WCXB / Fundus against one ensemble: fold 1 +0.0007 / -0.0031 /
+# +0.0013, fold 2 +0.0029 / +0.0032 / +0.0027, fold 3 +0.0006 / +0.0040 / -0.0020.
+SECOND_PASS_DRAWS = 2
+SECOND_PASS_LEARNING_RATE = 0.2
 
 DEFAULT_WEIGHT = 10.0
 """Sample weight of the lines of the user's pages when adapting a model to a site

@@ -135,3 +135,50 @@ def test_rows_not_marked_real_train_only_the_second_pass():
     alone = LogisticRegression(max_iter=1000).fit(X[real], y[real])
     np.testing.assert_allclose(model.first_.coef_, alone.coef_)
     assert model.predict_proba(X).shape == (len(y), 2)
+
+
+def _small_boosting(seed=0, rounds=15):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(max_iter=rounds, max_leaf_nodes=7, early_stopping=False, random_state=seed)
+
+
+def test_mean_of_boostings_scores_the_mean_log_odds_of_its_members():
+    from boilerkit.stacking import mean_of_boostings
+    from boilerkit.trees import CompiledTrees
+
+    X, y = _toy_data()
+    half = len(y) // 2
+    members = [_small_boosting(0).fit(X[:half], y[:half]), _small_boosting(1, rounds=9).fit(X[half:], y[half:])]
+    merged = mean_of_boostings(members)
+    expected = (members[0].decision_function(X) + members[1].decision_function(X)) / 2
+    np.testing.assert_allclose(merged.decision_function(X), expected, rtol=0, atol=1e-12)
+    assert len(merged._predictors) == 24
+    # the members are left as they were
+    np.testing.assert_array_equal(members[0].decision_function(X), _small_boosting(0).fit(X[:half], y[:half]).decision_function(X))
+    # one ensemble: the compiled trees walk it to scikit-learn's probabilities, bit for bit
+    np.testing.assert_array_equal(CompiledTrees.from_estimator(merged).predict_proba(X), merged.predict_proba(X))
+
+
+def test_each_draw_of_the_folds_fits_its_own_second_pass():
+    X, y = _toy_data()
+    y = np.where(np.random.default_rng(3).random(len(y)) < 0.15, 1 - y, y)  # noise: the draws' fits differ
+    one = SequenceStacker(_small_boosting(), _small_boosting(), position_column=0, folds=2).fit(X, y)
+    two = SequenceStacker(_small_boosting(), _small_boosting(), position_column=0, folds=2, second_draws=2).fit(X, y)
+    assert len(two.second_._predictors) == 2 * len(one.second_._predictors)
+    # the first draw is the one-draw model's, the second another draw
+    first_trees = [tree[0].nodes for tree in two.second_._predictors[:15]]
+    np.testing.assert_array_equal([t["value"] * 2 for t in first_trees], [t[0].nodes["value"] for t in one.second_._predictors])
+    assert not all(np.array_equal(a[0].nodes, b[0].nodes)
+                   for a, b in zip(two.second_._predictors[:15], two.second_._predictors[15:]))
+    np.testing.assert_array_equal(two.first_.predict_proba(X), one.first_.predict_proba(X))
+    np.testing.assert_array_equal(two.predict_proba(X, compiled=True), two.predict_proba(X, compiled=False))
+
+
+def test_second_draws_refuse_a_second_pass_they_cannot_average():
+    import pytest
+
+    X, y = _toy_data()
+    model = SequenceStacker(LogisticRegression(), LogisticRegression(), position_column=0, second_draws=2)
+    with pytest.raises(ValueError, match="HistGradientBoostingClassifier"):
+        model.fit(X, y)
