@@ -12,9 +12,13 @@ makes the final call.
 The first pass's probabilities used to train the second are out-of-fold (grouped by
 document), so the second classifier learns from probabilities as noisy as those it will
 see on new pages, not from the near-perfect ones of lines the first pass was trained on.
+Trees grown from one draw of those folds depend on it more than on most changes to the
+features, so the second pass can be fitted on several draws and averaged (``second_draws``).
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
@@ -328,8 +332,6 @@ def mean_of_boostings(estimators):
     leaf's value divided by their number, from the mean of their baselines.  A copy of the
     first with the others' trees appended, so everything that reads one fitted ensemble
     (``predict_proba``, the compiled trees, a saved model) reads it as it is."""
-    import copy
-
     merged = copy.deepcopy(estimators[0])
     share = 1.0 / len(estimators)
     predictors = []
