@@ -71,6 +71,21 @@ def test_same_probabilities_as_the_pipeline_on_real_pages(bundled_model, pages, 
     assert compiled.threshold == bundled_model.threshold
 
 
+def test_logistic_is_scipys_expit_bit_for_bit():
+    """The compiled model's probabilities are scikit-learn's loss's, which calls scipy's
+    expit: numpy's vectorised exp differed from it in the last bit on 2% of these values on
+    an AVX-512 CPU, and the compiled model's probabilities with it."""
+    from scipy.special import expit
+
+    from boilerkit.runtime import Logistic
+
+    raw = np.random.default_rng(0).normal(0.0, 6.0, 100_000)
+    raw[:4] = [0.0, -745.0, 710.0, -np.inf]
+    proba = Logistic.predict_proba(raw)
+    np.testing.assert_array_equal(proba[:, 1], expit(raw))
+    np.testing.assert_array_equal(proba[:, 0], 1 - expit(raw))
+
+
 def test_one_document_and_empty_input(bundled_model):
     compiled = load_compiled()
     text = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8")
