@@ -55,11 +55,12 @@ from .features import (
     LINK_TEXT_MARKS,
     LONG_LINE_WORDS,
     MARKUP_HINTS,
+    PUNCT,
     SPACE,
     UPPER,
+    WORDLESS,
     Batch,
     LinkMarkup,
-    _ratio,
     case_sensitive,
     char_class_table,
     normalise_line,
@@ -67,12 +68,13 @@ from .features import (
 from .stopwords import STOPWORDS
 
 # Rows of the per-line counts (CompiledBatch.counts): one per character-class flag bit of
-# features.char_class_table, then word starts, words starting with a capital, characters
-# beyond the Basic Multilingual Plane, capital sigmas and dotted capital I's (see below), and
-# stop words (but those of lines with a capital sigma, which Python counts).
-N_FLAG_BITS = 11
-WORDS, TITLE_WORDS, BEYOND_BMP, SIGMA_OR_DOTTED_I, STOP_WORDS = range(N_FLAG_BITS, N_FLAG_BITS + 5)
-N_COUNTS = N_FLAG_BITS + 5
+# features.char_class_table, then words between spaces, those starting with a capital,
+# characters beyond the Basic Multilingual Plane, capital sigmas and dotted capital I's (see
+# below), stop words (but those of lines with a capital sigma, which Python counts), and words
+# by the "scripts" rule (features.WORD_RULES).
+N_FLAG_BITS = 13
+WORDS, TITLE_WORDS, BEYOND_BMP, SIGMA_OR_DOTTED_I, STOP_WORDS, SCRIPT_WORDS = range(N_FLAG_BITS, N_FLAG_BITS + 6)
+N_COUNTS = N_FLAG_BITS + 6
 BMP_LAST = 0xFFFF
 # Characters whose lowering the kernels do not copy: U+03A3 (capital sigma) lowers to a final
 # or a medial sigma by its neighbours, U+0130 (dotted capital I) to two characters.
@@ -88,7 +90,7 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 @lru_cache(maxsize=1)
 def flag_lanes() -> tuple[np.ndarray, np.ndarray]:
     """For each value of the class flags, a 1 in the byte of each flag set: flags 0-7 in the
-    first word, 8-10 in the second, so that adding two words counts eleven classes."""
+    first word, 8-12 in the second, so that adding two words counts thirteen classes."""
     values = np.arange(1 << N_FLAG_BITS, dtype=np.uint64)
     low, high = np.zeros_like(values), np.zeros_like(values)
     for bit in range(N_FLAG_BITS):
@@ -354,6 +356,10 @@ class CompiledBatch(Batch):
 
     @cached_property
     def n_words(self) -> np.ndarray:
+        return self.counts[WORDS if self.word_rule == "spaces" else SCRIPT_WORDS]
+
+    @cached_property
+    def n_space_words(self) -> np.ndarray:
         return self.counts[WORDS]
 
     @cached_property
@@ -400,7 +406,7 @@ class CompiledBatch(Batch):
         starts, _ = self._bounds
         return _token_buckets(self.codes, starts, self.n_chars, char_class_table(), lexical.lower_table(),
                               lexical._MULTIPLIERS, lexical._LENGTH_SALT, lexical._PAIR_SALT,
-                              np.uint64(64 - lexical.BUCKET_BITS))
+                              np.uint64(64 - lexical.BUCKET_BITS), self.word_rule != "spaces")
 
     @cached_property
     def lexical(self) -> list[np.ndarray]:
@@ -421,7 +427,7 @@ class CompiledBatch(Batch):
         values = np.fromiter(line_counts.values(), dtype=np.float64, count=len(line_counts))
         # the length of normalise_line(line): its characters but the spaces, and a space
         # between two words (lowering keeps the length but for a dotted capital I)
-        normalised = self.n_chars - self.count_class(SPACE) + np.maximum(self.n_words - 1, 0)
+        normalised = self.n_chars - self.count_class(SPACE) + np.maximum(self.n_space_words - 1, 0)
         unsure = (self.counts[BEYOND_BMP] > 0) | (self.counts[SIGMA_OR_DOTTED_I] > 0)
         index = _corpus_lookup(self.codes, starts, self.n_chars, normalised, unsure, char_class_table(),
                                lexical.lower_table(), table.literals.codes, table.literals.starts,
@@ -540,10 +546,6 @@ def _hint_literals(literals: tuple[str, ...]) -> Literals:
 
 # ---------------------------------------------------------------------- features
 
-def _title_word_ratio(b: CompiledBatch) -> np.ndarray:
-    return _ratio(b.title_words, b.n_words)
-
-
 def _has_link_text(b: CompiledBatch) -> np.ndarray:
     return b.marks[0].astype(np.float64)
 
@@ -570,7 +572,6 @@ def _shared_with_long_compiled(b: CompiledBatch) -> np.ndarray:
 # Features computed differently on a CompiledBatch (the others read its compiled arrays through
 # the reference functions of boilerkit.features).
 COMPILED_FEATURES = {
-    "title_word_ratio": _title_word_ratio,
     "has_link_text": _has_link_text,
     "has_copyright": _has_copyright,
     "corpus_doc_freq": _corpus_doc_freq,
@@ -611,7 +612,8 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes, lower, sto
         start, length = starts[i], lengths[i]
         low = high = np.uint64(0)  # the flags' byte lanes (flag_lanes)
         room = LANE_CHARACTERS  # characters the lanes take before they are added to the counts
-        words = title_words = beyond = lowered_apart = stop_words = 0
+        words = title_words = beyond = lowered_apart = stop_words = script_words = 0
+        previous_wordless = False
         word_low = word_high = np.uint64(0)  # the word so far, lowered and packed (PackedWords)
         word_length = 0  # -1: the word cannot be a stop word
         previous_space = True  # the "\n" before the line
@@ -636,6 +638,11 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes, lower, sto
                 break
             low += low_lanes[flags]
             high += high_lanes[flags]
+            wordless = (flags & WORDLESS) != 0
+            # features.Batch.word_starts under the "scripts" rule
+            script_words += (not space) and (previous_space or wordless
+                                             or (previous_wordless and (flags & PUNCT) == 0))
+            previous_wordless = wordless
             if not space:
                 if previous_space:
                     words += 1
@@ -662,6 +669,7 @@ def _scan_lines(codes, starts, lengths, table, low_lanes, high_lanes, lower, sto
                 room = LANE_CHARACTERS
         counts[WORDS, i], counts[TITLE_WORDS, i], counts[BEYOND_BMP, i] = words, title_words, beyond
         counts[SIGMA_OR_DOTTED_I, i], counts[STOP_WORDS, i] = lowered_apart, stop_words
+        counts[SCRIPT_WORDS, i] = script_words
         first_word[i] = length if word_end < 0 else word_end
         if length > 0:
             first[i] = codes[start]
@@ -690,13 +698,17 @@ def _mix(z):
 
 
 @njit(cache=True, nogil=True, exported=(
-    "u4[1C], i8[1C], i8[1C], u2[1C], u4[1C], u8[1C], u8, u8, u8 -> (i8[1C], i8[1C])",
+    "u4[1C], i8[1C], i8[1C], u2[1C], u4[1C], u8[1C], u8, u8, u8, b1 -> (i8[1C], i8[1C])",
 ))
-def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_salt, pair_salt, shift):
-    """lexical.line_buckets: line and bucket of every token (run of letters and digits) of each
-    line, then of every pair of adjacent tokens, line after line."""
+def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_salt, pair_salt, shift, wordless_alone):
+    """lexical.line_buckets: line and bucket of every token (run of letters and digits; with
+    ``wordless_alone``, each WORDLESS letter a token of its own) of each line, then of every
+    pair of adjacent tokens, line after line."""
     n = starts.shape[0]
-    size = codes.shape[0] + 1  # a token takes a character and the one after: tokens + pairs < size
+    # Tokens and pairs of a line number fewer than twice its characters (a token takes at
+    # least one character, a pair follows a token).  Without lone letters a token also takes
+    # the character after it, so that tokens + pairs < size with size = characters + 1.
+    size = 2 * codes.shape[0] + 1 if wordless_alone else codes.shape[0] + 1
     out_lines = np.empty(size, dtype=np.int64)
     out_buckets = np.empty(size, dtype=np.int64)
     hashes = np.empty(size, dtype=np.uint64)
@@ -713,11 +725,14 @@ def _token_buckets(codes, starts, lengths, table, lower, multipliers, length_sal
                 j = 0
                 while position < end:
                     code = np.int64(codes[position])
-                    if not _flags(table, code) & word:
+                    flags = _flags(table, code)
+                    if not flags & word or (wordless_alone and j > 0 and flags & WORDLESS):
                         break
                     total += np.uint64(_lowered(lower, code)) * multipliers[j & mask]
                     j += 1
                     position += 1
+                    if wordless_alone and flags & WORDLESS:
+                        break
                 hashes[m] = _mix(total + np.uint64(j) * length_salt)
                 m += 1
             else:

@@ -51,13 +51,27 @@ SEPARATORS = "|/»›·•>:–—"
 # Prose holds many; menus, headlines and product names few.
 CJK_FUNCTION_CHARS = "のはがをにでともへやたてだす的了是在和有不这也就都而与及之其은는이가을를에의도와과로다"
 
-ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA, CJK, NON_ASCII, CJK_FUNCTION = (
-    1 << i for i in range(11)
+ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA, CJK, NON_ASCII, CJK_FUNCTION, WORDLESS, SCRIPT_COMMA = (
+    1 << i for i in range(13)
 )
 # Scripts written without spaces between words: a line's word count says little there, so
 # these letters are counted as tokens of their own (as the data set's labelling does).
 CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
 _TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; others are classed as symbols
+
+# How a line's words are counted (LineFeatures' ``word_rule``):
+# * "spaces": a word is a run of characters between spaces, a comma is ",".  A Japanese
+#   sentence of 78 characters is then 3 "words" of mean length 27, and its 、 no comma: to
+#   features learnt mostly on English it looks like a product name, not prose.
+# * "scripts": as "spaces", and every letter of a script written without spaces between
+#   words (WORDLESS_RANGES: kana and Han ideographs; not Hangul, Korean has spaces) is a
+#   word of its own, as are word tokens (lexical features: each such letter a token, so the
+#   token pairs are its bigrams); the commas of those scripts and Arabic's count as commas.
+# Models saved before the rule existed count by spaces, and so predict as they did.
+WORD_RULES = ("spaces", "scripts")
+WORDLESS_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
+# ideographic, fullwidth, halfwidth ideographic and Arabic commas
+SCRIPT_COMMAS = "、，､،"
 
 
 @lru_cache(maxsize=1)
@@ -81,12 +95,17 @@ def char_class_table() -> np.ndarray:
         table[code] = flags
     for low, high in CJK_RANGES:
         table[low : high + 1] |= CJK
+    for low, high in WORDLESS_RANGES:
+        letters = (table[low : high + 1] & ALPHA) != 0  # the kana middle dot is punctuation
+        table[low : high + 1][letters] |= WORDLESS
     table[0x80:] |= NON_ASCII
     for char in TERMINAL_PUNCTUATION:
         table[ord(char)] |= TERMINAL
     for char in SEPARATORS:
         table[ord(char)] |= SEPARATOR
     table[ord(",")] |= COMMA
+    for char in SCRIPT_COMMAS:
+        table[ord(char)] |= SCRIPT_COMMA
     for char in CJK_FUNCTION_CHARS:
         table[ord(char)] |= CJK_FUNCTION
     table[ord("\n")] = SPACE
@@ -451,16 +470,56 @@ class Batch(DocumentIndex):
             self._features[name] = np.asarray(FEATURES[name](self), dtype=np.float64)
         return self._features[name]
 
+    def use_word_rule(self, rule: str) -> None:
+        """Count words by ``rule`` (one of :data:`WORD_RULES`) from now on; refused once a
+        word count was computed by another rule (it is cached)."""
+        if rule not in WORD_RULES:
+            raise ValueError(f"unknown word rule {rule!r}: expected one of {', '.join(WORD_RULES)}")
+        if rule != self.word_rule and {"word_starts", "n_words", "token_buckets"} & set(self.__dict__):
+            raise RuntimeError(f"this batch counted words by {self.word_rule!r} already")
+        self.word_rule = rule
+
     @cached_property
-    def word_starts(self) -> np.ndarray:
+    def space_word_starts(self) -> np.ndarray:
+        """The first character of every run of characters between spaces."""
         not_space = (self.flags & SPACE) == 0
         starts = np.zeros_like(not_space)
         starts[1:] = not_space[1:] & ~not_space[:-1]
         return starts
 
     @cached_property
+    def word_starts(self) -> np.ndarray:
+        """The first character of every word, by :attr:`word_rule`: under "scripts", a
+        wordless letter starts a word, and so does what follows one (unless it is a space or
+        punctuation, which belongs to the letter before it)."""
+        if self.word_rule == "spaces":
+            return self.space_word_starts
+        wordless = (self.flags & WORDLESS) != 0
+        after_wordless = np.zeros_like(wordless)
+        after_wordless[1:] = wordless[:-1]
+        starts_other = after_wordless & ((self.flags & (SPACE | PUNCT)) == 0)
+        return self.space_word_starts | wordless | starts_other
+
+    @cached_property
     def n_words(self) -> np.ndarray:
         return self.count(self.word_starts)
+
+    @cached_property
+    def n_space_words(self) -> np.ndarray:
+        """Runs of characters between spaces, whatever the rule: what the layout measures and
+        stop words are looked up by."""
+        return self.count(self.space_word_starts)
+
+    @cached_property
+    def title_words(self) -> np.ndarray:
+        """Space-separated words starting with a capital (no wordless letter has a case)."""
+        return self.count(self.space_word_starts & ((self.flags & UPPER) != 0))
+
+    @cached_property
+    def n_commas(self) -> np.ndarray:
+        if self.word_rule == "spaces":
+            return self.count_class(COMMA)
+        return self.count_class(COMMA) + self.count_class(SCRIPT_COMMA)
 
     def _char_at(self, offsets: np.ndarray) -> np.ndarray:
         """Code point at ``offsets`` into each line (0 for empty lines)."""
@@ -585,10 +644,10 @@ class Batch(DocumentIndex):
     def n_stopwords(self) -> np.ndarray:
         """Function words per line: one C-level membership test per word of the batch."""
         words = self.lowered.split()  # the same words as "\n".join(self.stripped).lower().split()
-        if len(words) != int(self.n_words.sum()):  # cannot happen: same whitespace rule
+        if len(words) != int(self.n_space_words.sum()):  # cannot happen: same whitespace rule
             return np.fromiter((sum(w in STOPWORDS for w in s.lower().split()) for s in self.stripped), np.float64)
         is_stop = np.fromiter(map(STOPWORDS.__contains__, words), dtype=np.float64, count=len(words))
-        line_of_word = np.repeat(np.arange(self.n), self.n_words)
+        line_of_word = np.repeat(np.arange(self.n), self.n_space_words)
         return np.bincount(line_of_word, weights=is_stop, minlength=self.n)
 
     @cached_property
@@ -604,6 +663,8 @@ class Batch(DocumentIndex):
 
     # Learned word weights (LineFeatures.token_weights_); None: lexical features are 0.
     token_weights: np.ndarray | None = None
+    # How words are counted (WORD_RULES; set by use_word_rule, before any feature)
+    word_rule: str = "spaces"
     # Memory order of feature_matrix's matrix (the same values either way).
     matrix_order = "C"
     # The gold conventions of training pages, a row per line (boilerkit.conventions); None on
@@ -614,7 +675,8 @@ class Batch(DocumentIndex):
     def token_buckets(self) -> tuple[np.ndarray, np.ndarray]:
         """Line and bucket of each token and token pair (see :mod:`boilerkit.lexical`)."""
         is_word_char = (self.flags & (ALPHA | DIGIT)) != 0
-        return lexical.line_buckets(self.codes, is_word_char, self._bounds[0])
+        alone = None if self.word_rule == "spaces" else (self.flags & WORDLESS) != 0
+        return lexical.line_buckets(self.codes, is_word_char, self._bounds[0], alone)
 
     @cached_property
     def token_scores(self) -> np.ndarray:
@@ -673,7 +735,7 @@ def upper_ratio(b: Batch) -> np.ndarray:
 
 def title_word_ratio(b: Batch) -> np.ndarray:
     """Share of the words that start with a capital letter."""
-    return _ratio(b.count(b.word_starts & ((b.flags & UPPER) != 0)), b.n_words)
+    return _ratio(b.title_words, b.n_words)
 
 
 def terminal_per_word(b: Batch) -> np.ndarray:
@@ -681,7 +743,7 @@ def terminal_per_word(b: Batch) -> np.ndarray:
 
 
 def comma_per_word(b: Batch) -> np.ndarray:
-    return _ratio(b.count_class(COMMA), b.n_words)
+    return _ratio(b.n_commas, b.n_words)
 
 
 def separator_per_word(b: Batch) -> np.ndarray:
@@ -1304,13 +1366,16 @@ def compute_features(
     token_weights: np.ndarray | None = None,
     compiled: bool | None = None,
     batch: Batch | None = None,
+    word_rule: str = "spaces",
 ) -> np.ndarray:
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
-    ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`; ``compiled``:
+    ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`, and so is
+    ``word_rule`` set (:data:`WORD_RULES`); ``compiled``:
     see :func:`make_batch` (the same matrix either way).  ``batch``: ``X``'s batch where the
     caller has it already (see :func:`boilerkit.layout.features_of_rows`)."""
     if batch is None:
         batch = batch_of(X, compiled)
+    batch.use_word_rule(word_rule)
     batch.line_counts = line_counts or {}
     batch.token_weights = token_weights
     return feature_matrix(batch, names)

@@ -113,7 +113,7 @@ def _kth_largest_per_document(values: np.ndarray, doc: np.ndarray, eligible: np.
 def wrap_widths(batch: Batch, widths: np.ndarray) -> np.ndarray:
     """Each line's document's wrap width in columns, 0 where the document is not wrapped."""
     n_docs = int(batch.doc[-1]) + 1 if batch.n else 0
-    counted = batch.n_words >= WIDTH_LINE_MIN_WORDS
+    counted = batch.n_space_words >= WIDTH_LINE_MIN_WORDS  # breaks fall between spaces, whatever the word rule
     width = _kth_largest_per_document(widths, batch.doc, counted, n_docs)
     line_width = width[batch.doc]
     full = counted & (widths >= line_width * (1 - FULL_LINE_SLACK))

@@ -47,13 +47,20 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
-def token_hashes(codes: np.ndarray, is_word_char: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start offsets and 64-bit hashes of the tokens (runs of ``is_word_char``) of ``codes``."""
+def token_hashes(codes: np.ndarray, is_word_char: np.ndarray,
+                 alone: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Start offsets and 64-bit hashes of the tokens (runs of ``is_word_char``) of ``codes``;
+    a character of ``alone`` (letters of scripts without spaces) is a token of its own."""
     at = np.flatnonzero(is_word_char)
     if len(at) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64)
     # work on the word characters only: a token is a run of consecutive offsets
-    first = np.flatnonzero(np.r_[True, np.diff(at) != 1])
+    new_token = np.r_[True, np.diff(at) != 1]
+    if alone is not None:
+        by_itself = alone[at]
+        new_token |= by_itself
+        new_token[1:] |= by_itself[:-1]
+    first = np.flatnonzero(new_token)
     lengths = np.diff(np.r_[first, len(at)])
     position = np.arange(len(at)) - np.repeat(first, lengths)
     chars = codes[at]
@@ -62,10 +69,12 @@ def token_hashes(codes: np.ndarray, is_word_char: np.ndarray) -> tuple[np.ndarra
     return at[first], _mix(sums + lengths.astype(np.uint64) * _LENGTH_SALT)
 
 
-def line_buckets(codes: np.ndarray, is_word_char: np.ndarray, line_starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def line_buckets(codes: np.ndarray, is_word_char: np.ndarray, line_starts: np.ndarray,
+                 alone: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Line index and bucket of every token and every pair of adjacent tokens of a line,
-    sorted by line.  ``line_starts`` are the offsets of the lines in ``codes``."""
-    starts, hashes = token_hashes(codes, is_word_char)
+    sorted by line.  ``line_starts`` are the offsets of the lines in ``codes``; ``alone``:
+    see :func:`token_hashes`."""
+    starts, hashes = token_hashes(codes, is_word_char, alone)
     lines = np.searchsorted(line_starts, starts, side="right") - 1
     same_line = lines[1:] == lines[:-1]
     pairs = _mix(hashes[:-1][same_line] ^ (hashes[1:][same_line] * _PAIR_SALT))

@@ -43,7 +43,8 @@ from .layout import (features_of_rows, logical_firsts, logical_labels, logical_m
                      physical_probabilities)
 from .runtime import LineLabeller
 from .stacking import SequenceStacker
-from .training_defaults import FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE
+from .training_defaults import (FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE,
+                                WORD_RULE)
 from .io import expand_paths, iter_labelled
 from .model_files import (  # noqa: F401 (part of this module's interface)
     DEFAULT_MODEL_NAME,
@@ -221,7 +222,7 @@ def build_model(
 ) -> BoilerplateModel:
     """An unfitted model with boilerkit's default settings: line features, then two passes
     of gradient-boosted trees (see :mod:`boilerkit.stacking`), then the threshold."""
-    features = LineFeatures()
+    features = LineFeatures(word_rule=WORD_RULE)
     if two_pass:
         classifier = SequenceStacker(
             boosted_trees(min(FIRST_PASS_ITER, max_iter), seed),

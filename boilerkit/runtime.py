@@ -95,6 +95,7 @@ class CompiledModel(LineLabeller):
     repeat_column: int | None
     neighbourhood_names: list[str]
     threshold: float
+    word_rule: str = "spaces"  # LineFeatures.word_rule
 
     def predict_proba(self, X) -> np.ndarray:
         layout = logical_rows(X, compiled=True)
@@ -106,7 +107,7 @@ class CompiledModel(LineLabeller):
 
     def _features(self, X, batch=None) -> np.ndarray:
         return compute_features(X, self.feature_names, self.line_counts, self.token_weights, compiled=True,
-                                batch=batch)
+                                batch=batch, word_rule=self.word_rule)
 
     def _neighbourhood(self, features: np.ndarray, p1: np.ndarray) -> np.ndarray:
         """:meth:`boilerkit.stacking.SequenceStacker.neighbourhood_columns` on the compiled path."""
@@ -159,6 +160,7 @@ def compile_model(model) -> CompiledModel:
         repeat_column=None if stacker.repeat_column is None else int(stacker.repeat_column),
         neighbourhood_names=list(getattr(stacker, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)),
         threshold=float(classifier.threshold),
+        word_rule=str(getattr(features, "word_rule", "spaces")),
     )
 
 
@@ -186,6 +188,7 @@ def save_compiled(compiled: CompiledModel, path: str | os.PathLike, model_sha256
         "repeat_column": compiled.repeat_column,
         "neighbourhood_names": compiled.neighbourhood_names,
         "threshold": compiled.threshold,
+        "word_rule": compiled.word_rule,
         "passes": {name: {"baseline": trees.baseline, "n_features": trees.n_features}
                    for name, trees in (("first", compiled.first), ("second", compiled.second))},
     }
@@ -236,6 +239,7 @@ def read_compiled(path: str | os.PathLike) -> tuple[CompiledModel, dict]:
         repeat_column=meta["repeat_column"],
         neighbourhood_names=list(meta["neighbourhood_names"]),
         threshold=float(meta["threshold"]),
+        word_rule=str(meta.get("word_rule", "spaces")),  # files written before the rule: spaces
     )
     return compiled, meta
 

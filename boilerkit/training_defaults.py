@@ -23,6 +23,17 @@ SECOND_PASS_ITER = 200
 SECOND_PASS_DRAWS = 2
 SECOND_PASS_LEARNING_RATE = 0.2
 
+# How the line features count words (boilerkit.features.WORD_RULES): "spaces", the rule of
+# every model before it, or "scripts", which also counts each kana and Han letter as a word
+# (and as a token of the word features).  Site-grouped 3-fold CV (quality.py --only-fold K,
+# each fold against "spaces" on the same machine and hour), char F1 on the shared dumps: the
+# 8 Chinese, Japanese and Korean pages pooled 0.741 -> 0.863 (Yomiuri 0.00 -> 0.95, Nikkei
+# 0.80 -> 0.95, a Yahoo Japan page 0.43 -> 1.00; a Japanese how-to page 0.96 -> 0.83), the
+# pages not in English 0.9286 -> 0.9316; news/blog 0.9386 -> 0.9377, WCXB 0.8934 -> 0.8931,
+# Fundus 0.9301 -> 0.9284, within what one changed training line moves a fold
+# (benchmarks/results/experiments.md, "Words of scripts without spaces").
+WORD_RULE = "scripts"
+
 DEFAULT_WEIGHT = 10.0
 """Sample weight of the lines of the user's pages when adapting a model to a site
 (:mod:`boilerkit.adapt`; base data: 1).  From ``benchmarks/site_adaptation.py``

@@ -17,6 +17,7 @@ from .features import (
     FEATURES,
     LEXICAL_FEATURES,
     LEXICAL_FOLDS,
+    WORD_RULES,
     Batch,
     batch_of,
     compute_features,
@@ -39,10 +40,25 @@ class LineFeatures(TransformerMixin, BaseEstimator):
     ----------
     features : list of str or None
         Names from :data:`FEATURES` to compute, in this order; ``None`` means all of them.
+    word_rule : {"spaces", "scripts"}
+        How words are counted (:data:`boilerkit.features.WORD_RULES`): between spaces only,
+        or also each letter of the scripts written without spaces between words (Chinese,
+        Japanese), whose lines otherwise look like a few very long words.
     """
 
-    def __init__(self, features=None):
+    def __init__(self, features=None, word_rule="spaces"):
         self.features = features
+        self.word_rule = word_rule
+
+    def __setstate__(self, state):
+        # models pickled before word_rule existed counted words between spaces
+        state.setdefault("word_rule", "spaces")
+        super().__setstate__(state)
+
+    def _batch_of(self, X) -> Batch:
+        batch = batch_of(X)
+        batch.use_word_rule(self.word_rule)
+        return batch
 
     def _names(self) -> list[str]:
         return list(FEATURES) if self.features is None else list(self.features)
@@ -56,12 +72,14 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         unknown = [name for name in names if name not in FEATURES]
         if unknown:
             raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
+        if self.word_rule not in WORD_RULES:
+            raise ValueError(f"unknown word_rule {self.word_rule!r}: expected one of {', '.join(WORD_RULES)}")
         self.feature_names_ = np.array(names, dtype=object)
         self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
         self.token_weights_ = None
         if y is None or X is None or not set(LEXICAL_FEATURES) & set(names):
             return None
-        batch = batch_of(X)
+        batch = self._batch_of(X)
         lines, buckets = batch.token_buckets
         is_content = np.asarray(y)[lines] == 1
         self.token_weights_ = lexical.log_count_ratios(buckets, is_content)
@@ -85,7 +103,7 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         (a row per line of ``X_augmented``) are the gold conventions of the training pages
         (:mod:`boilerkit.conventions`)."""
         self._fit(X, y)
-        batch = batch_of(X_augmented)
+        batch = self._batch_of(X_augmented)
         batch.conventions = conventions
         batch.line_counts = self.line_counts_
         if self.token_weights_ is not None:
@@ -121,7 +139,7 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         :func:`boilerkit.features.compute_features`)."""
         check_is_fitted(self, "feature_names_")
         return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}),
-                                getattr(self, "token_weights_", None), batch=batch)
+                                getattr(self, "token_weights_", None), batch=batch, word_rule=self.word_rule)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

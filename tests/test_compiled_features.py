@@ -56,22 +56,35 @@ def real_documents(name: str, count: int = DOCS_PER_FILE) -> list[list[str]]:
         return [json.loads(line)["lines"] for line in itertools.islice(lines, count)]
 
 
-def assert_same_features(rows, model, names=None):
+WORD_RULES = features.WORD_RULES
+
+
+def assert_same_features(rows, model, names=None, word_rule="spaces"):
     """Every column of FEATURES (or ``names``) the same on both paths, with the bundled
-    model's learned line counts and word weights."""
+    model's learned line counts and word weights, words counted by ``word_rule``."""
     lf = model.steps[0][1]
     names = list(FEATURES) if names is None else names
     assert isinstance(batch_of(rows, compiled=True), CompiledBatch)
-    compiled = compute_features(rows, names, lf.line_counts_, lf.token_weights_, compiled=True)
-    reference = compute_features(rows, names, lf.line_counts_, lf.token_weights_, compiled=False)
+    compiled = compute_features(rows, names, lf.line_counts_, lf.token_weights_, compiled=True, word_rule=word_rule)
+    reference = compute_features(rows, names, lf.line_counts_, lf.token_weights_, compiled=False,
+                                 word_rule=word_rule)
     assert compiled.shape == reference.shape == (len(rows), len(names))
     for column, name in enumerate(names):
         np.testing.assert_array_equal(compiled[:, column], reference[:, column], err_msg=name)
 
 
+@pytest.mark.parametrize("word_rule", WORD_RULES)
 @pytest.mark.parametrize("name", REAL_FILES)
-def test_every_column_on_real_pages(name, model):
-    assert_same_features(as_rows(real_documents(name)), model)
+def test_every_column_on_real_pages(name, model, word_rule):
+    assert_same_features(as_rows(real_documents(name)), model, word_rule=word_rule)
+
+
+def test_the_real_pages_hold_the_scripts_the_word_rules_differ_on():
+    """Else the test above would not compare the "scripts" rule's words."""
+    lines = [line for name in REAL_FILES for doc in real_documents(name) for line in doc]
+    batch = Batch(*split_rows(lines))
+    assert (batch.count_class(features.WORDLESS) > 20).sum() > 100
+    assert (batch.count_class(features.SCRIPT_COMMA) > 0).sum() > 20
 
 
 def test_every_column_on_the_sample(model, sample_docs):
@@ -113,11 +126,15 @@ def test_every_column_without_learned_statistics(sample_docs):
     np.testing.assert_array_equal(compute_features(rows, compiled=True), compute_features(rows, compiled=False))
 
 
-def test_the_word_buckets_are_the_reference_buckets(sample_docs):
+@pytest.mark.parametrize("word_rule", WORD_RULES)
+def test_the_word_buckets_are_the_reference_buckets(sample_docs, word_rule):
     """The same hashes, so the bundled model's learned word weights apply (and fitting on the
     compiled path learns the same weights)."""
-    rows = as_rows(doc["lines"] for doc in sample_docs)
-    for got, expected in zip(batch_of(rows, compiled=True).token_buckets, batch_of(rows, compiled=False).token_buckets):
+    rows = as_rows([doc["lines"] for doc in sample_docs] + real_documents("lines-fundus.jsonl.gz"))
+    compiled, reference = batch_of(rows, compiled=True), batch_of(rows, compiled=False)
+    compiled.use_word_rule(word_rule)
+    reference.use_word_rule(word_rule)
+    for got, expected in zip(compiled.token_buckets, reference.token_buckets):
         np.testing.assert_array_equal(got, expected)
 
 
@@ -136,6 +153,8 @@ EDGE_DOCUMENTS = {
     "markdown and lynx": [["[Home](/) | [News](/news)", "![logo](/l.png)", "[12]Item", "text [1]",
                            "<http://x.org>", "\\*escaped\\*", "# Heading", "1. Item", "](/end)"]],
     "cjk": [["这是一个中文句子的例子。", "日本語の文章です。", "한국어 문장입니다.", "中文 English 混合"]],
+    "scripts without spaces": [["東京都は２日、計画を発表した。", "日本Apple新製品「iPhone」", "ｶﾀｶﾅ・ホーム", "北京，上海､广州",
+                                "عربي، نص", "中" * 300 + "、" * 300, "漢字.漢字 漢", "ー々〇"]],
     "repeats": [["Share", "Share", "Text", "share", "Share "], ["Share", "Text"]],
     "long lines": [[" ".join(["word"] * 40), " ".join(["The", "cat"] * 20) + "."]],
     # longer than a byte lane of the class counts holds (compiled_features.LANE_CHARACTERS)
@@ -146,9 +165,10 @@ EDGE_DOCUMENTS = {
 }
 
 
+@pytest.mark.parametrize("word_rule", WORD_RULES)
 @pytest.mark.parametrize("documents", EDGE_DOCUMENTS.values(), ids=EDGE_DOCUMENTS.keys())
-def test_every_column_on_an_edge_case(documents, model):
-    assert_same_features(as_rows(documents), model)
+def test_every_column_on_an_edge_case(documents, model, word_rule):
+    assert_same_features(as_rows(documents), model, word_rule=word_rule)
 
 
 def test_no_lines_at_all(model):
@@ -162,6 +182,7 @@ PIECES = REGEX_PIECES + [
     "[Home](/)", "[", "]", "(", ")", "<", ">", "\\", "\x01", "\x03", "![x](y.png)", "[3]Link", "<https://a.b>",
     "THE", "The", "ΤΗΣ", "της", "Σ", "İ", "ı", "😀", "𐐀", "𝟓", "•", "»", "|", "Copyright", "(c)", "http", "www.",
     "@", ".com", "1.", "#", "##", "o", "—", "!", "?", "。", "…", "\"", "”",
+    "日本", "の", "ｶﾅ", "、", "，", "한국어", "٣،",
 ]  # fmt: skip
 
 
@@ -179,9 +200,10 @@ def random_documents(seed: int, n_docs: int = 25) -> list[list[str]]:
     return documents
 
 
+@pytest.mark.parametrize("word_rule", WORD_RULES)
 @pytest.mark.parametrize("seed", range(6))
-def test_every_column_on_random_lines(seed, model):
-    assert_same_features(as_rows(random_documents(seed)), model)
+def test_every_column_on_random_lines(seed, model, word_rule):
+    assert_same_features(as_rows(random_documents(seed)), model, word_rule=word_rule)
 
 
 def test_documents_out_of_order_are_grouped_as_the_reference_groups_them():

@@ -123,8 +123,8 @@ def test_single_string_is_refused():
 
 
 def test_clone_and_get_params():
-    features = LineFeatures(features=["n_words"])
-    assert clone(features).get_params() == {"features": ["n_words"]}
+    features = LineFeatures(features=["n_words"], word_rule="scripts")
+    assert clone(features).get_params() == {"features": ["n_words"], "word_rule": "scripts"}
 
 
 def test_fit_returns_self():
@@ -202,3 +202,55 @@ def test_function_words_of_more_languages():
 def test_particles_of_scripts_without_spaces():
     ratio = column(["東京都は新しい計画を発表した。", "東京新計画発表"], "cjk_function_ratio")
     assert ratio[0] > 0.2 and ratio[1] == 0
+
+
+# --- words of scripts written without spaces (LineFeatures' word_rule)
+
+JAPANESE = "東京都は２日、新しい計画を発表した。"  # 15 kana and Han letters, a digit, a comma, a full stop
+
+
+def scripts_column(lines, name):
+    features = fitted(word_rule="scripts")
+    return features.transform(lines)[:, list(features.get_feature_names_out()).index(name)]
+
+
+def test_by_spaces_a_japanese_sentence_is_one_word():
+    np.testing.assert_array_equal(column([JAPANESE], "n_words"), [1])
+    np.testing.assert_array_equal(column([JAPANESE], "comma_per_word"), [0])
+
+
+def test_by_scripts_each_kana_and_han_letter_is_a_word_and_punctuation_joins_the_one_before():
+    # 15 letters, and the full-width 2 after は starts a word of its own; 、 and 。 start none
+    np.testing.assert_array_equal(scripts_column([JAPANESE], "n_words"), [16])
+    np.testing.assert_allclose(scripts_column([JAPANESE], "comma_per_word"), [1 / 16], rtol=1e-6)
+    assert scripts_column([JAPANESE * 2], "is_long") == 1
+    # a Latin word after a Han letter is one word; a kana middle dot is punctuation
+    np.testing.assert_array_equal(scripts_column(["日本Apple新製品", "ホーム・ニュース"], "n_words"), [6, 7])
+
+
+def test_by_scripts_korean_and_latin_words_are_still_counted_between_spaces():
+    lines = ["서울시는 2일 새로운 계획을 발표했다.", "Two words, and more"]
+    np.testing.assert_array_equal(scripts_column(lines, "n_words"), column(lines, "n_words"))
+    np.testing.assert_array_equal(scripts_column(["عربي، نص"], "comma_per_word"), [0.5])
+    np.testing.assert_array_equal(column(["عربي، نص"], "comma_per_word"), [0])
+
+
+def test_a_word_rule_is_checked_and_fixed_before_words_are_counted():
+    with pytest.raises(ValueError, match="unknown word_rule"):
+        LineFeatures(word_rule="letters").fit(None)
+    from boilerkit.features import Batch
+
+    batch = Batch(*split_rows([JAPANESE]))
+    assert batch.n_words.tolist() == [1]
+    with pytest.raises(RuntimeError, match="counted words by 'spaces' already"):
+        batch.use_word_rule("scripts")
+
+
+def test_a_model_pickled_before_the_word_rule_counts_words_between_spaces():
+    import pickle
+
+    features = fitted()
+    del features.word_rule  # as an instance pickled before the parameter existed
+    loaded = pickle.loads(pickle.dumps(features))
+    assert loaded.get_params()["word_rule"] == "spaces"
+    np.testing.assert_array_equal(loaded.transform([JAPANESE]), fitted().transform([JAPANESE]))

@@ -46,6 +46,23 @@ def test_pairs_never_join_two_lines():
     assert np.all(np.diff(lines) >= 0)
 
 
+def test_by_scripts_each_han_and_kana_letter_is_a_token_and_pairs_are_bigrams():
+    def scripts_buckets(lines):
+        batch = Batch(*split_rows(lines))
+        batch.use_word_rule("scripts")
+        return batch.token_buckets
+
+    lines, buckets = scripts_buckets(["関連記事", "記事一覧", "Apple新製品 news"])
+    # 4 letters + 3 pairs; 4 + 3; Apple, 新, 製, 品, news + 4 pairs
+    assert np.bincount(lines, minlength=3).tolist() == [7, 7, 9]
+    assert buckets[lines == 0][2] == buckets[lines == 1][0]  # 記 in both lines
+    assert buckets[lines == 0][6] == buckets[lines == 1][4]  # and the bigram 記事
+    # by spaces each line is one token (the last: three): its words match nothing else
+    assert np.bincount(buckets_of(["関連記事", "記事一覧"])[0]).tolist() == [1, 1]
+    # words of other scripts are hashed as before
+    assert scripts_buckets(["Add to cart"])[1].tolist() == buckets_of(["Add to cart"])[1].tolist()
+
+
 def line_scores_by_hand(lines, weights, n_lines):
     out = np.zeros((3, n_lines))
     for line in range(n_lines):

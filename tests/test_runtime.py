@@ -103,6 +103,24 @@ def test_save_model_writes_the_compiled_form_and_its_checksum(small_model, tmp_p
     np.testing.assert_array_equal(loaded.predict_proba(rows), small_model.predict_proba(rows))
 
 
+def test_the_compiled_model_counts_words_by_the_pipelines_rule(small_model, tmp_path):
+    """A model whose features count words by the "scripts" rule: the compiled model saved
+    with it counts them so too (its probabilities are the Pipeline's on Japanese lines, which
+    the rules count differently)."""
+    import copy
+
+    rows = as_rows([["東京都は２日、新しい計画を発表した。" * 3, "ホーム", "ログイン | 会員登録", "Home"]])
+    features = {}
+    for rule in ("scripts", "spaces"):
+        model = copy.deepcopy(small_model)
+        model.steps[0][1].set_params(word_rule=rule)
+        loaded = load_for_apply(save_model(model, tmp_path / f"{rule}.joblib"))
+        assert isinstance(loaded, CompiledModel) and loaded.word_rule == rule
+        np.testing.assert_array_equal(loaded.predict_proba(rows), model.predict_proba(rows))
+        features[rule] = model.steps[0][1].transform(rows)
+    assert not np.array_equal(features["scripts"], features["spaces"])
+
+
 def _saved(small_model, tmp_path):
     path = save_model(small_model, tmp_path / "m.joblib")
     return path, compiled_path(path), tmp_path / "m.json"
