@@ -414,6 +414,8 @@ def model_card(model: BoilerplateModel, data: list[dict], n_lines: int, n_conten
             k: v for k, v in model.steps[-1][1].estimator.get_params().items() if isinstance(v, (int, float, str, bool))
         },
         "feature_names": [str(name) for name in model[:-1].get_feature_names_out()],
+        # how the features count words (boilerkit.features.WORD_RULES)
+        "word_rule": model.steps[0][1].word_rule,
         "training_data": data,
         "training_lines": n_lines,
         "training_content_lines": n_content,

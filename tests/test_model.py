@@ -82,6 +82,7 @@ def test_card_is_written_beside_the_model(small_model_path):
     assert card["training_data"][0]["sha256"] and card["training_data"][0]["lines"] > 0
     assert card["feature_names"] == list(load_model(small_model_path)[0].get_feature_names_out())
     assert card["headline_lists"] == load_model(small_model_path).headline_lists
+    assert card["word_rule"] == load_model(small_model_path)[0].word_rule == "scripts"  # the recipe's
 
 
 def test_clone_keeps_the_headline_list_share_and_seed():
