@@ -95,12 +95,13 @@ def best_cpu(run: Callable[[], object], repeats: int) -> float:
     return best
 
 
-def by_group(batches, names, line_counts, token_weights, compiled: bool) -> dict[str, float]:
+def by_group(batches, names, line_counts, token_weights, compiled: bool, word_rule: str) -> dict[str, float]:
     """CPU seconds of the batch and of each group's columns (what the group adds)."""
     seconds = dict.fromkeys(["batch", *GROUPS], 0.0)
     for rows in batches:
         started = time.process_time()
         batch = batch_of(rows, compiled)
+        batch.use_word_rule(word_rule)
         batch.line_counts, batch.token_weights = line_counts, token_weights
         seconds["batch"] += time.process_time() - started
         matrix = np.empty((batch.n, len(names)), dtype=np.float32)
@@ -124,6 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     transformer = model.steps[0][1]
     names = list(transformer.feature_names_)
     line_counts, token_weights = transformer.line_counts_, transformer.token_weights_
+    word_rule = transformer.word_rule
     batches = read_batches(args.data_dir, args.docs)
     n_lines = sum(len(rows) for rows in batches)
     print(f"boilerkit feature extraction, {time.strftime('%Y-%m-%d %H:%M:%S')}; {load_average()}")
@@ -131,7 +133,8 @@ def main(argv: list[str] | None = None) -> None:
           f"{len(batches)} batches; the bundled model's {len(names)} columns; CPU us per line, best of {args.repeats}")
 
     def transform(compiled: bool):
-        return [compute_features(rows, names, line_counts, token_weights, compiled=compiled) for rows in batches]
+        return [compute_features(rows, names, line_counts, token_weights, compiled=compiled, word_rule=word_rule)
+                for rows in batches]
 
     started = time.perf_counter()
     compiled_matrices = transform(True)  # loads (or compiles) the kernels
@@ -147,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     groups = {path: {} for path in PATHS}
     for path, compiled in PATHS.items():
         for _ in range(args.repeats):
-            seconds = by_group(batches, names, line_counts, token_weights, compiled)
+            seconds = by_group(batches, names, line_counts, token_weights, compiled, word_rule)
             for group, value in seconds.items():
                 groups[path][group] = min(groups[path].get(group, float("inf")), value)
     print(f"by group (each: what it adds; {sum(name in GROUPS['line'] for name in names)} line columns ...):")
