@@ -448,7 +448,9 @@ def test_bundled_model_is_checked_against_its_card(fake_bundled):
     assert isinstance(load_model(), BoilerplateModel)
     with open(fake_bundled, "r+b") as stream:
         stream.seek(100)
-        stream.write(b"\xff")
+        byte = stream.read(1)[0]
+        stream.seek(100)
+        stream.write(bytes([byte ^ 0xFF]))  # changed whatever it was (writing 0xff left a 0xff as it was)
     with pytest.raises(ModelError, match="damaged or was modified; reinstall boilerkit"):
         load_model()
 
