@@ -56,7 +56,8 @@ ALPHA, UPPER, DIGIT, SPACE, PUNCT, TERMINAL, SEPARATOR, COMMA, CJK, NON_ASCII, C
 )
 # Scripts written without spaces between words: a line's word count says little there, so
 # these letters are counted as tokens of their own (as the data set's labelling does).
-CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xF900, 0xFAFF))
+HANGUL_SYLLABLES = (0xAC00, 0xD7AF)
+CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), HANGUL_SYLLABLES, (0xF900, 0xFAFF))
 _TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; others are classed as symbols
 
 # How a line's words are counted (LineFeatures' ``word_rule``):
@@ -69,7 +70,14 @@ _TABLE_SIZE = 0x10000  # the Basic Multilingual Plane; others are classed as sym
 #   token pairs are its bigrams); the commas of those scripts and Arabic's count as commas.
 # Models saved before the rule existed count by spaces, and so predict as they did.
 WORD_RULES = ("spaces", "scripts")
-WORDLESS_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
+
+
+def check_word_rule(rule: str) -> None:
+    if rule not in WORD_RULES:
+        raise ValueError(f"unknown word_rule {rule!r}: expected one of {', '.join(WORD_RULES)}")
+
+# the CJK ranges but Hangul, and the half-width katakana
+WORDLESS_RANGES = tuple(r for r in CJK_RANGES if r != HANGUL_SYLLABLES) + ((0xFF66, 0xFF9F),)
 # ideographic, fullwidth, halfwidth ideographic and Arabic commas
 SCRIPT_COMMAS = "、，､،"
 
@@ -473,9 +481,8 @@ class Batch(DocumentIndex):
     def use_word_rule(self, rule: str) -> None:
         """Count words by ``rule`` (one of :data:`WORD_RULES`) from now on; refused once a
         word count was computed by another rule (it is cached)."""
-        if rule not in WORD_RULES:
-            raise ValueError(f"unknown word rule {rule!r}: expected one of {', '.join(WORD_RULES)}")
-        if rule != self.word_rule and {"word_starts", "n_words", "token_buckets"} & set(self.__dict__):
+        check_word_rule(rule)
+        if rule != self.word_rule and {"word_starts", "n_words", "n_commas", "token_buckets"} & set(self.__dict__):
             raise RuntimeError(f"this batch counted words by {self.word_rule!r} already")
         self.word_rule = rule
 
@@ -502,7 +509,7 @@ class Batch(DocumentIndex):
 
     @cached_property
     def n_words(self) -> np.ndarray:
-        return self.count(self.word_starts)
+        return self.n_space_words if self.word_rule == "spaces" else self.count(self.word_starts)
 
     @cached_property
     def n_space_words(self) -> np.ndarray:

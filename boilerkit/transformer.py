@@ -17,9 +17,9 @@ from .features import (
     FEATURES,
     LEXICAL_FEATURES,
     LEXICAL_FOLDS,
-    WORD_RULES,
     Batch,
     batch_of,
+    check_word_rule,
     compute_features,
     corpus_line_counts,
     feature_matrix,
@@ -72,8 +72,7 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         unknown = [name for name in names if name not in FEATURES]
         if unknown:
             raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
-        if self.word_rule not in WORD_RULES:
-            raise ValueError(f"unknown word_rule {self.word_rule!r}: expected one of {', '.join(WORD_RULES)}")
+        check_word_rule(self.word_rule)
         self.feature_names_ = np.array(names, dtype=object)
         self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
         self.token_weights_ = None
