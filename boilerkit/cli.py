@@ -164,15 +164,17 @@ def _load(model: Optional[Path]):
         fail(str(error))
 
 
-def _load_for_apply(model: Optional[Path]):
-    """The compiled model where there is one (no scikit-learn to import), else the Pipeline."""
+def _load_for_apply(model: Optional[Path], convention: dict[str, bool] | None = None):
+    """The compiled model where there is one (no scikit-learn to import), else the Pipeline;
+    cleaning by ``convention`` where one is given."""
     from .model_files import ModelError
     from .runtime import load_for_apply
 
     try:
-        return load_for_apply(model)
+        loaded = load_for_apply(model)
+        return loaded.keeping(**convention) if convention else loaded
     except ModelError as error:
-        fail(str(error))
+        fail(f"{model or 'the bundled model'}: {error}" if convention else str(error))
 
 
 ModelOption = Annotated[
@@ -464,15 +466,28 @@ def apply(
                      "on the cluster, writing one output file per input into the directory given by -o "
                      "(needs boilerkit[dask]; the model must be readable at the same path on every worker)."),
     ] = None,
+    comments: Annotated[
+        Optional[bool],
+        typer.Option("--comments/--no-comments", help="Keep user comments under the text as content, or leave "
+                     "them out (default: out). Needs a model trained with --gold-conventions."),
+    ] = None,
+    headline: Annotated[
+        Optional[bool],
+        typer.Option("--headline/--no-headline", help="Keep the page's headline, or leave it out (default: "
+                     "kept). Needs a model trained with --gold-conventions."),
+    ] = None,
 ) -> None:
     """Label every line of the inputs and write the content (or every line with its score)."""
+    convention = {name: keep for name, keep in (("comments", comments), ("headline", headline)) if keep is not None}
     if dask_scheduler is not None:
+        if convention:
+            fail("--comments and --headline are not passed to Dask workers: leave them out with --dask-scheduler")
         return _apply_on_dask(inputs, model, threshold, output_format.value, output, dask_scheduler)
     if sort is SortOrder.uncertain and output_format is not OutputFormat.tsv:
         fail("--sort uncertain writes a review list: use it with --format tsv")
     from .apply import apply as apply_model
 
-    loaded = _load_for_apply(model)
+    loaded = _load_for_apply(model, convention)
     try:
         with exit_on_sigterm():
             summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, sort=sort.value,

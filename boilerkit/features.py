@@ -28,7 +28,7 @@ import numpy as np
 
 from . import lexical, markup
 from .compiled import use_compiled
-from .conventions import CONVENTIONS, boilerkit_row
+from .conventions import CONVENTIONS, as_row, cleaning_convention
 from .stopwords import STOPWORDS
 
 # ------------------------------------------------------------------ character classes
@@ -675,8 +675,9 @@ class Batch(DocumentIndex):
     # Memory order of feature_matrix's matrix (the same values either way).
     matrix_order = "C"
     # The gold conventions of training pages, a row per line (boilerkit.conventions); None on
-    # pages to clean: boilerkit's own.
+    # pages to clean, which the model cleans by ``clean_as`` (boilerkit's own where None).
     conventions: np.ndarray | None = None
+    clean_as: dict[str, bool] | None = None
 
     @cached_property
     def token_buckets(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1328,7 +1329,7 @@ def _convention_feature(name: str) -> Callable[[Batch], np.ndarray]:
 
     def feature(b: Batch) -> np.ndarray:
         if b.conventions is None:
-            return np.full(b.n, boilerkit_row()[column])
+            return np.full(b.n, as_row(cleaning_convention(b.clean_as))[column])
         return np.asarray(b.conventions, dtype=np.float64)[:, column]
 
     return feature
@@ -1374,15 +1375,18 @@ def compute_features(
     compiled: bool | None = None,
     batch: Batch | None = None,
     word_rule: str = "spaces",
+    convention: dict[str, bool] | None = None,
 ) -> np.ndarray:
     """The feature matrix of the model's input ``X`` (see :func:`split_rows`);
     ``line_counts`` and ``token_weights`` are learned by :class:`LineFeatures`, and so is
     ``word_rule`` set (:data:`WORD_RULES`); ``compiled``:
     see :func:`make_batch` (the same matrix either way).  ``batch``: ``X``'s batch where the
-    caller has it already (see :func:`boilerkit.layout.features_of_rows`)."""
+    caller has it already (see :func:`boilerkit.layout.features_of_rows`).  ``convention``:
+    what to clean by (:func:`boilerkit.conventions.cleaning_convention`)."""
     if batch is None:
         batch = batch_of(X, compiled)
     batch.use_word_rule(word_rule)
+    batch.clean_as = convention
     batch.line_counts = line_counts or {}
     batch.token_weights = token_weights
     return feature_matrix(batch, names)

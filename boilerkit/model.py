@@ -14,6 +14,7 @@ or swapped file is refused rather than unpickled.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -36,7 +37,7 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .augment import with_headline_lists
-from .conventions import convention_rows
+from .conventions import check_learned, cleaning_convention, convention_rows, learned_conventions
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .layout import (features_of_rows, logical_firsts, logical_labels, logical_means, logical_rows,
@@ -172,6 +173,27 @@ class BoilerplateModel(LineLabeller, Pipeline):
 
     def predict(self, X, **params):
         return self.classes_[(self.predict_proba(X, **params)[:, 1] >= self.threshold).astype(int)]
+
+    def keeping(self, **convention: bool) -> BoilerplateModel:
+        """This model cleaning by another convention where benchmarks' gold disagree:
+        ``keeping(comments=True)`` keeps user comments, ``keeping(headline=False)`` leaves the
+        headline out (:mod:`boilerkit.conventions`).  A new model sharing this one's fitted
+        parts; :class:`ModelError` where this model was not trained to tell the convention
+        apart (``train --gold-conventions``)."""
+        features = self.steps[0][1]
+        check_learned(convention, self.learned_conventions())
+        copied = copy.copy(features)
+        copied.convention = cleaning_convention({**(features.convention or {}), **convention})
+        model = copy.copy(self)
+        model.steps = [(self.steps[0][0], copied), *self.steps[1:]]
+        return model
+
+    def learned_conventions(self) -> tuple[str, ...]:
+        """The conventions this model can clean by on request (see :meth:`keeping`)."""
+        stacker = getattr(self.steps[-1][1], "estimator_", None)
+        passes = [getattr(stacker, name, None) for name in ("first_", "second_")]
+        columns = [split_columns(trees) for trees in passes if hasattr(trees, "_predictors")]
+        return learned_conventions(self.steps[0][1].feature_names_, *columns)
 
     @property
     def threshold(self) -> float:
@@ -335,6 +357,12 @@ def cross_validated_probabilities(model, X, y, groups, folds: int, seed: int, co
         probabilities[test_index] = fitted.predict_proba(X[test_index])[:, 1]
         log.info("cross-validation fold %d/%d: %.1f s", fold, folds, time.perf_counter() - started)
     return probabilities
+
+
+def split_columns(estimator: HistGradientBoostingClassifier) -> np.ndarray:
+    """The feature columns some split of a fitted HistGradientBoosting model compares."""
+    nodes = [predictor.nodes for iteration in estimator._predictors for predictor in iteration]
+    return np.unique(np.concatenate([n["feature_idx"][n["is_leaf"] == 0] for n in nodes] or [np.zeros(0, int)]))
 
 
 def per_document(documents: Sequence[dict], values: np.ndarray) -> list[np.ndarray]:

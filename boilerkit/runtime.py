@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .conventions import check_learned, cleaning_convention, learned_conventions
 from .features import compute_features
 from .layout import features_of_rows, logical_rows, physical_probabilities
 from .model_files import MODEL_FORMAT, ModelError, default_model_path, read_card, sha256_of
@@ -96,6 +97,13 @@ class CompiledModel(LineLabeller):
     neighbourhood_names: list[str]
     threshold: float
     word_rule: str = "spaces"  # LineFeatures.word_rule
+    convention: dict | None = None  # LineFeatures.convention
+
+    def keeping(self, **convention: bool) -> CompiledModel:
+        """:meth:`boilerkit.model.BoilerplateModel.keeping`."""
+        learned = learned_conventions(self.feature_names, self.first.split_columns(), self.second.split_columns())
+        check_learned(convention, learned)
+        return replace(self, convention=cleaning_convention({**(self.convention or {}), **convention}))
 
     def predict_proba(self, X) -> np.ndarray:
         layout = logical_rows(X, compiled=True)
@@ -107,7 +115,7 @@ class CompiledModel(LineLabeller):
 
     def _features(self, X, batch=None) -> np.ndarray:
         return compute_features(X, self.feature_names, self.line_counts, self.token_weights, compiled=True,
-                                batch=batch, word_rule=self.word_rule)
+                                batch=batch, word_rule=self.word_rule, convention=self.convention)
 
     def _neighbourhood(self, features: np.ndarray, p1: np.ndarray) -> np.ndarray:
         """:meth:`boilerkit.stacking.SequenceStacker.neighbourhood_columns` on the compiled path."""
@@ -161,6 +169,7 @@ def compile_model(model) -> CompiledModel:
         neighbourhood_names=list(getattr(stacker, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES)),
         threshold=float(classifier.threshold),
         word_rule=str(getattr(features, "word_rule", "spaces")),
+        convention=getattr(features, "convention", None),
     )
 
 
@@ -189,6 +198,7 @@ def save_compiled(compiled: CompiledModel, path: str | os.PathLike, model_sha256
         "neighbourhood_names": compiled.neighbourhood_names,
         "threshold": compiled.threshold,
         "word_rule": compiled.word_rule,
+        "convention": compiled.convention,
         "passes": {name: {"baseline": trees.baseline, "n_features": trees.n_features}
                    for name, trees in (("first", compiled.first), ("second", compiled.second))},
     }
@@ -240,6 +250,7 @@ def read_compiled(path: str | os.PathLike) -> tuple[CompiledModel, dict]:
         neighbourhood_names=list(meta["neighbourhood_names"]),
         threshold=float(meta["threshold"]),
         word_rule=str(meta.get("word_rule", "spaces")),  # files written before the rule: spaces
+        convention=meta.get("convention"),
     )
     return compiled, meta
 

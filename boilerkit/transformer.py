@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import lexical
+from .conventions import cleaning_convention
 from .features import (
     FEATURES,
     LEXICAL_FEATURES,
@@ -44,15 +45,23 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         How words are counted (:data:`boilerkit.features.WORD_RULES`): between spaces only,
         or also each letter of the scripts written without spaces between words (Chinese,
         Japanese), whose lines otherwise look like a few very long words.
+    convention : dict or None
+        What the pages to clean are cleaned by, where benchmarks' gold disagree
+        (:func:`boilerkit.conventions.cleaning_convention`: ``{"comments": True}`` keeps user
+        comments); ``None`` means boilerkit's own.  Only a model trained with the training
+        pages' conventions can tell them apart (``train --gold-conventions``).
     """
 
-    def __init__(self, features=None, word_rule="spaces"):
+    def __init__(self, features=None, word_rule="spaces", convention=None):
         self.features = features
         self.word_rule = word_rule
+        self.convention = convention
 
     def __setstate__(self, state):
-        # models pickled before word_rule existed counted words between spaces
+        # models pickled before word_rule existed counted words between spaces; before
+        # convention, they cleaned by boilerkit's own
         state.setdefault("word_rule", "spaces")
+        state.setdefault("convention", None)
         super().__setstate__(state)
 
     def _batch_of(self, X) -> Batch:
@@ -73,6 +82,7 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"unknown feature(s): {', '.join(unknown)}")
         check_word_rule(self.word_rule)
+        cleaning_convention(self.convention)
         self.feature_names_ = np.array(names, dtype=object)
         self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
         self.token_weights_ = None
@@ -138,7 +148,8 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         :func:`boilerkit.features.compute_features`)."""
         check_is_fitted(self, "feature_names_")
         return compute_features(X, self.feature_names_, getattr(self, "line_counts_", {}),
-                                getattr(self, "token_weights_", None), batch=batch, word_rule=self.word_rule)
+                                getattr(self, "token_weights_", None), batch=batch, word_rule=self.word_rule,
+                                convention=self.convention)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "feature_names_")

@@ -99,6 +99,10 @@ class CompiledTrees:
     def is_leaf(self) -> np.ndarray:
         return (self.packed >> FEATURE_BITS) == np.arange(len(self.packed))
 
+    def split_columns(self) -> np.ndarray:
+        """The columns some split compares, once each."""
+        return np.unique(self.feature[~self.is_leaf])
+
     @classmethod
     def from_estimator(cls, estimator) -> CompiledTrees:
         check_compilable(estimator)

@@ -123,8 +123,9 @@ def test_single_string_is_refused():
 
 
 def test_clone_and_get_params():
-    features = LineFeatures(features=["n_words"], word_rule="scripts")
-    assert clone(features).get_params() == {"features": ["n_words"], "word_rule": "scripts"}
+    features = LineFeatures(features=["n_words"], word_rule="scripts", convention={"comments": True})
+    assert clone(features).get_params() == {"features": ["n_words"], "word_rule": "scripts",
+                                            "convention": {"comments": True}}
 
 
 def test_fit_returns_self():
