@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import functools
 import gzip
+import itertools
 import html as html_lib
 import json
 import logging
@@ -110,8 +111,9 @@ BLOCK_TAGS = frozenset(
 # --- HTML peers: html -> text -------------------------------------------------------------
 
 
-def _trafilatura(html: str, **options) -> str:
-    text = trafilatura.extract(html, include_comments=False, include_tables=True, output_format="txt", **options)
+def _trafilatura(html: str, include_comments: bool = False, **options) -> str:
+    text = trafilatura.extract(html, include_comments=include_comments, include_tables=True, output_format="txt",
+                               **options)
     return text or ""
 
 
@@ -128,6 +130,12 @@ def trafilatura_precision(html: str) -> str:
 def trafilatura_recall(html: str) -> str:
     """trafilatura with ``favor_recall=True``."""
     return _trafilatura(html, favor_recall=True)
+
+
+def trafilatura_comments(html: str) -> str:
+    """trafilatura with ``include_comments=True``: for the gold that keeps user comments
+    (CleanEval's), and for boilerkit told to keep them."""
+    return _trafilatura(html, include_comments=True)
 
 
 def html_to_block_text(fragment: str) -> str:
@@ -179,6 +187,7 @@ HTML_PEERS: dict[str, Callable[[str], str]] = {
     "trafilatura": trafilatura_default,
     "trafilatura_precision": trafilatura_precision,
     "trafilatura_recall": trafilatura_recall,
+    "trafilatura_comments": trafilatura_comments,
     "readability": readability_lxml,
     "resiliparse": resiliparse,
     "resiliparse_comments": resiliparse_comments,
@@ -283,14 +292,21 @@ def _in_language(peer: Callable, page: dict) -> Callable:
     return peer
 
 
-def run_peers(page: dict, lines: Sequence[str], timeout: float = PEER_TIMEOUT_SECONDS) -> dict:
-    """The cache record of one page: every peer's text, line labels, seconds and errors."""
-    record = {"id": page["id"], "outputs": {}, "line_labels": {}, "seconds": {}, "cpu_seconds": {}, "errors": {}}
+def run_peers(page: dict, lines: Sequence[str], timeout: float = PEER_TIMEOUT_SECONDS,
+              record: dict | None = None) -> dict:
+    """The cache record of one page: every peer's text, line labels, seconds and errors
+    (the peers missing from ``record``, added to it, where a cached record is given)."""
+    if record is None:
+        record = {"id": page["id"], "outputs": {}, "line_labels": {}, "seconds": {}, "cpu_seconds": {}, "errors": {}}
     for name, peer in HTML_PEERS.items():
+        if name in record["outputs"]:
+            continue
         run = _run_one(_in_language(peer, page), page["html"], timeout)
         record["outputs"][name] = run.result or ""
         _record_run(record, name, run)
     for name, peer in LINE_PEERS.items():
+        if name in record["outputs"]:
+            continue
         run = _run_one(_in_language(peer, page), lines, timeout)
         labels = run.result if run.result is not None else [0] * len(lines)
         record["line_labels"][name] = labels
@@ -299,8 +315,9 @@ def run_peers(page: dict, lines: Sequence[str], timeout: float = PEER_TIMEOUT_SE
     return record
 
 
-def _run_peers_on_pair(pair: tuple[dict, list[str]]) -> dict:
-    return run_peers(*pair)
+def _run_peers_on_pair(pair: tuple[dict, list[str], dict | None]) -> dict:
+    page, lines, cached = pair
+    return run_peers(page, lines, record=cached)
 
 
 # --- files and cache ----------------------------------------------------------------------
@@ -344,21 +361,33 @@ def build_cache(pages_file: Path, force: bool = False, workers: int = WORKERS) -
     """Run all peers on every page of ``pages_file`` and write the cache (unless it exists
     with the same peers)."""
     path = cache_path(pages_file)
+    cached: Iterator[dict | None] = itertools.repeat(None)
     if path.exists() and not force:
         cached_peers = set(next(_read_jsonl(path))["outputs"])
         if cached_peers == set(PEER_NAMES):
             log.info("%s exists, not recomputed (use --force)", path)
             return path
-        log.info("%s has other peers (%s), recomputing it", path, ", ".join(sorted(cached_peers)))
+        missing = set(PEER_NAMES) - cached_peers
+        log.info("%s lacks %s: running %s", path, ", ".join(sorted(missing)), "them" if len(missing) > 1 else "it")
+        cached = (_without_peers(record, cached_peers - set(PEER_NAMES)) for record in _read_jsonl(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
+    pairs = ((page, lines, record) for (page, lines), record in zip(_page_line_pairs(pages_file), cached))
     with gzip.open(partial, "wt", encoding="utf-8") as out, Pool(workers, maxtasksperchild=200) as pool:
-        for n, record in enumerate(pool.imap(_run_peers_on_pair, _page_line_pairs(pages_file), CHUNK_SIZE), 1):
+        for n, record in enumerate(pool.imap(_run_peers_on_pair, pairs, CHUNK_SIZE), 1):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             if n % 100 == 0:
                 log.info("%s: %d pages", pages_file.name, n)
     partial.replace(path)  # a cache file exists only once it is complete
     return path
+
+
+def _without_peers(record: dict, names: set[str]) -> dict:
+    """A cached record without the peers that are no longer run."""
+    for field in ("outputs", "line_labels", "seconds", "cpu_seconds", "errors"):
+        for name in names:
+            record.get(field, {}).pop(name, None)
+    return record
 
 
 def load_peer_outputs(data_file: str | Path) -> dict[str, dict]:
