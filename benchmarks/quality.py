@@ -46,6 +46,7 @@ from sklearn.model_selection import GroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from boilerkit.conventions import conventions_of  # noqa: E402
 from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
 from boilerkit.features import FEATURES, as_rows  # noqa: E402
 from boilerkit.model import build_model, dumps_of_each_page, training_arrays, training_conventions  # noqa: E402
@@ -63,6 +64,11 @@ CONVERTERS = ("html-text", "inscriptis", "resiliparse", "html2text", "lynx")
 # The shared files' own dumps: each page by html-text or inscriptis, as the data README says.
 SHARED = "shared"
 SYSTEM = "boilerkit"
+# With --gold-conventions, the same models cleaning each page by its gold's convention
+# (apply --comments / --no-headline), and the peers with the comments setting of each page's gold.
+SYSTEM_AS_GOLD = "boilerkit_as_gold"
+PEERS_AS_GOLD = {"trafilatura_as_gold": ("trafilatura", "trafilatura_comments"),
+                 "resiliparse_as_gold": ("resiliparse", "resiliparse_comments")}
 # What the model's own out-of-fold steps (word weights, first-pass probabilities) keep apart
 # when it is trained: "site" (training_arrays' groups) or "document" (the model's default).
 INTERNAL_FOLDS = "site"
@@ -196,22 +202,37 @@ def predict(model, docs: list[dict]) -> list[np.ndarray]:
     return out
 
 
+def predict_as_gold(model, docs: list[dict]) -> list[np.ndarray]:
+    """:func:`predict`, each document cleaned by its gold's convention (``model.keeping``)."""
+    out: list[np.ndarray | None] = [None] * len(docs)
+    by_convention: dict[tuple, list[int]] = {}
+    for j, doc in enumerate(docs):
+        by_convention.setdefault(tuple(sorted(conventions_of(doc).items())), []).append(j)
+    for convention, indices in by_convention.items():
+        for j, p in zip(indices, predict(model.keeping(**dict(convention)), [docs[j] for j in indices])):
+            out[j] = p
+    return out
+
+
 def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[str], test_converters: Sequence[str],
                    per_page: int, seed: int, name: str, force: bool,
-                   only: int | None = None) -> dict[str, list[np.ndarray | None]]:
-    """Out-of-fold probabilities: per test converter, a list over all pages (``None`` where a
-    page has no such dump, or is outside fold ``only`` when one is given).  Cached per fold."""
+                   only: int | None = None) -> dict[str, dict[str, list[np.ndarray | None]]]:
+    """Out-of-fold probabilities of :data:`SYSTEM` (and with CONVENTIONS, of
+    :data:`SYSTEM_AS_GOLD`): per test converter, a list over all pages (``None`` where a page
+    has no such dump, or is outside fold ``only`` when one is given).  Cached per fold."""
     n_folds = int(fold.max()) + 1
     tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, CONVENTIONS,
                        *([sorted(DUMPS_PER_DATASET.items())] if DUMPS_PER_DATASET else []))
-    result: dict[str, list[np.ndarray | None]] = {c: [None] * len(corpus.pages) for c in test_converters}
+    systems = {SYSTEM: "p", **({SYSTEM_AS_GOLD: "g"} if CONVENTIONS else {})}
+    result = {system: {c: [None] * len(corpus.pages) for c in test_converters} for system in systems}
     for k in range(n_folds) if only is None else (only,):
         cache = CACHE / f"cv-{name}-fold{k}of{n_folds}-{tag}.npz"
         test = np.flatnonzero(fold == k)
         keys = [(c, i) for c in test_converters for i in test.tolist() if corpus.dump(i, c) is not None]
-        if cache.exists() and not force:
-            stored = np.load(cache, allow_pickle=False)
-            probabilities = [stored[f"p{j}"] for j in range(len(keys))]
+        stored = np.load(cache, allow_pickle=False) if cache.exists() and not force else None
+        if stored is not None and all(f"{prefix}0" in stored.files for prefix in systems.values()):
+            probabilities = {system: [stored[f"{prefix}{j}"] for j in range(len(keys))]
+                             for system, prefix in systems.items()}
         else:
             started = time.perf_counter()
             docs = training_documents(corpus, np.flatnonzero(fold != k), train_converters, per_page)
@@ -219,13 +240,18 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
             model = build_model(seed=seed).fit(X, y, **({"groups": groups} if INTERNAL_FOLDS == "site" else {}),
                                                **({"conventions": training_conventions(docs)} if CONVENTIONS else {}))
             fitted = time.perf_counter() - started
-            probabilities = predict(model, [corpus.dump(i, c) for c, i in keys])
+            test_docs = [corpus.dump(i, c) for c, i in keys]
+            probabilities = {SYSTEM: predict(model, test_docs)}
+            if CONVENTIONS:
+                probabilities[SYSTEM_AS_GOLD] = predict_as_gold(model, test_docs)
             CACHE.mkdir(parents=True, exist_ok=True)
-            np.savez_compressed(cache, **{f"p{j}": p for j, p in enumerate(probabilities)})
+            np.savez_compressed(cache, **{f"{systems[system]}{j}": p for system, ps in probabilities.items()
+                                          for j, p in enumerate(ps)})
             log.info("%s fold %d/%d: %d training lines, fit %.0f s, predict %.0f s", name, k + 1, n_folds,
                      len(y), fitted, time.perf_counter() - started - fitted)
-        for (c, i), p in zip(keys, probabilities):
-            result[c][i] = p
+        for system, ps in probabilities.items():
+            for (c, i), p in zip(keys, ps):
+                result[system][c][i] = p
     return result
 
 
@@ -279,8 +305,8 @@ def best_peer(peers: dict[str, Evaluation], pick=lambda e: e.overall) -> tuple[s
     return max(((name, pick(e)) for name, e in peers.items() if pick(e) is not None), key=lambda item: item[1].chars.f1)
 
 
-HTML_PEERS = ("trafilatura", "trafilatura_precision", "trafilatura_recall", "readability", "resiliparse",
-              "resiliparse_comments", "justext_html")
+HTML_PEERS = ("trafilatura", "trafilatura_precision", "trafilatura_recall", "trafilatura_comments", "readability",
+              "resiliparse", "resiliparse_comments", "justext_html", *PEERS_AS_GOLD)
 
 
 def converter_table(corpus: Corpus, default: dict, loco: dict, peers: dict[str, dict[str, Evaluation]],
@@ -306,11 +332,13 @@ def converter_table(corpus: Corpus, default: dict, loco: dict, peers: dict[str, 
     return markdown_table(rows, columns)
 
 
-def language_table(corpus: Corpus, default: dict, peers: dict[str, dict[str, Evaluation]], files: Sequence[str],
-                   threshold: float) -> str:
-    """Per language, over the shared files' dumps of all files: boilerkit and every peer."""
+def language_table(corpus: Corpus, systems: dict[str, dict], peers: dict[str, dict[str, Evaluation]],
+                   files: Sequence[str], threshold: float) -> str:
+    """Per language, over the shared files' dumps of all files: boilerkit (in each of its
+    ``systems``' settings) and every peer."""
     pages = np.concatenate([corpus.page_indices(file) for file in files])
-    evaluations = {SYSTEM: evaluation_of(corpus, default[SHARED], SHARED, pages, threshold, ("language",))}
+    evaluations = {name: evaluation_of(corpus, probabilities[SHARED], SHARED, pages, threshold, ("language",))
+                   for name, probabilities in systems.items()}
     for name in HTML_PEERS:
         docs = [(doc, labels) for file in files for doc, labels in peers.get(file, {}).get(f"{name}:pairs", [])]
         if docs:
@@ -332,19 +360,20 @@ def language_table(corpus: Corpus, default: dict, peers: dict[str, dict[str, Eva
     return markdown_table(rows, columns)
 
 
-def screen_report(corpus: Corpus, default: dict, files: Sequence[str], threshold: float) -> str:
+def screen_report(corpus: Corpus, systems: dict[str, dict], files: Sequence[str], threshold: float) -> str:
     """Boilerkit's scores on the pages it has probabilities for (one fold's, with
     ``--only-fold``): per file and converter, and per group on the shared dumps."""
     rows = []
-    for file in files:
-        pages = corpus.page_indices(file)
-        for c in (SHARED, *CONVERTERS):
-            e = evaluation_of(corpus, default[c], c, pages, threshold)
-            rows.append(row(f"{file} {c} ({e.overall.n_pages})", e.overall))
-            if c == SHARED:
-                for name, groups in sorted(e.groups.items()):
-                    rows += [row(f"{file} {name}={value} ({scores.n_pages})", scores)
-                             for value, scores in sorted(groups.items()) if scores.n_pages >= 5]
+    for system, default in systems.items():
+        for file in files:
+            pages = corpus.page_indices(file)
+            for c in (SHARED, *CONVERTERS):
+                e = evaluation_of(corpus, default[c], c, pages, threshold)
+                rows.append(row(f"{system} {file} {c} ({e.overall.n_pages})", e.overall))
+                if c == SHARED:
+                    for name, groups in sorted(e.groups.items()):
+                        rows += [row(f"{system} {file} {name}={value} ({scores.n_pages})", scores)
+                                 for value, scores in sorted(groups.items()) if scores.n_pages >= 5]
     return markdown_table(rows)
 
 
@@ -363,9 +392,15 @@ def peer_evaluations(data_dir: Path, files: Sequence[str], corpus: Corpus) -> di
         labels = peer_labels_of_file(data_dir / file)
         out[file] = {}
         for name, per_page in labels.items():
-            pairs = list(zip(shared, per_page))
-            out[file][name] = evaluate_pages(pairs, group_fields=("dataset", "page_type", "language"))
-            out[file][f"{name}:pairs"] = pairs
+            out[file][f"{name}:pairs"] = list(zip(shared, per_page))
+        for name, (without, with_comments) in PEERS_AS_GOLD.items():
+            if f"{without}:pairs" in out[file] and f"{with_comments}:pairs" in out[file]:
+                out[file][f"{name}:pairs"] = [
+                    pair_with if conventions_of(pair[0])["comments"] else pair
+                    for pair, pair_with in zip(out[file][f"{without}:pairs"], out[file][f"{with_comments}:pairs"])]
+        for key in [key for key in out[file] if key.endswith(":pairs")]:
+            out[file][key.removesuffix(":pairs")] = evaluate_pages(out[file][key],
+                                                                   group_fields=("dataset", "page_type", "language"))
     return out
 
 
@@ -418,10 +453,10 @@ def main(argv=None) -> None:
     threshold = build_model().threshold
     fold = page_folds(corpus, args.folds, args.seed, args.group_by)
     model_seed = args.seed if args.model_seed is None else args.model_seed
-    default = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, model_seed,
+    systems = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, model_seed,
                              f"default-{args.group_by}", args.force, args.only_fold)
     if args.only_fold is not None:
-        print(screen_report(corpus, default, args.files, threshold))
+        print(screen_report(corpus, systems, args.files, threshold))
         return
     loco = {}
     if args.loco is not None:
@@ -433,6 +468,7 @@ def main(argv=None) -> None:
             others = [c for c in CONVERTERS if c != converter]
             loco[converter] = cross_validate(corpus, loco_fold, others, (converter,), args.dumps_per_page, model_seed,
                                              f"without-{converter}", args.force)
+    loco = {system: {c: outcome[system] for c, outcome in loco.items()} for system in systems}
     peers = {} if args.no_peers else peer_evaluations(args.data_dir, args.files, corpus)
 
     report = [
@@ -442,7 +478,11 @@ def main(argv=None) -> None:
         + f"); each training page dumped by {args.dumps_per_page} of the converters "
         + "".join(f"({k} for {name}) " for name, k in DUMPS_PER_DATASET.items()) +
         f"{', '.join(CONVERTERS)} (picked from its id); "
-        + ("training pages tell the model their gold conventions (--gold-conventions); " if CONVENTIONS else "")
+        + ("training pages tell the model their gold conventions (--gold-conventions): `boilerkit` cleans every "
+           "page by boilerkit's own (no user comments, the headline kept), `boilerkit_as_gold` each page by its "
+           "gold's (`apply --comments` where the gold keeps comments, `--no-headline` where it leaves the "
+           "headline out), and `trafilatura_as_gold` / `resiliparse_as_gold` keep comments where the gold does; "
+           if CONVENTIONS else "")
         + f"boilerkit at threshold {threshold}, never tuned on the test "
         "folds.  Scored on the shared files' own dumps (html-text or inscriptis, one per page), and on every "
         "converter's dumps of the same pages.  Peers' output mapped onto the shared dumps' lines with "
@@ -450,15 +490,18 @@ def main(argv=None) -> None:
     ]
     for file in args.files:
         pages = corpus.page_indices(file)
-        evaluations = {SYSTEM: evaluation_of(corpus, default[SHARED], SHARED, pages, threshold), **without_pairs(peers.get(file, {}))}
+        evaluations = {**{system: evaluation_of(corpus, probabilities[SHARED], SHARED, pages, threshold)
+                          for system, probabilities in systems.items()},
+                       **without_pairs(peers.get(file, {}))}
         report.append(tables_for(file, evaluations))
-    report += ["### Per converter", "",
-               f"Char F1 on each converter's dumps; *without this converter*: trained without it "
-               f"({args.loco_folds}-fold, grouped by {args.group_by}), scored on its dumps.", "",
-               converter_table(corpus, default, loco, peers, args.files, threshold), ""]
+    for system, probabilities in systems.items():
+        report += [f"### Per converter: {system}", "",
+                   f"Char F1 on each converter's dumps; *without this converter*: trained without it "
+                   f"({args.loco_folds}-fold, grouped by {args.group_by}), scored on its dumps.", "",
+                   converter_table(corpus, probabilities, loco[system], peers, args.files, threshold), ""]
     if peers:
         report += ["### Per language", "", "Char F1 on the shared files' dumps of all files.", "",
-                   language_table(corpus, default, peers, args.files, threshold), ""]
+                   language_table(corpus, systems, peers, args.files, threshold), ""]
     text = "\n".join(report) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)

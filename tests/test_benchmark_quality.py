@@ -55,17 +55,23 @@ def test_training_documents_are_the_chosen_converters_dumps_only():
 
 class Spy:
     """Stands in for the model: remembers the pages it was trained on, and gives every line a
-    probability that encodes its page number."""
+    probability that encodes its page number (and 0.5 more where asked to keep comments)."""
 
     trained_on: list[set[str]] = []
+    keeps_comments = False
 
     def fit(self, X, y, groups=None, conventions=None):
         Spy.trained_on.append({line.split()[0] for line in X[:, 1]})
         return self
 
+    def keeping(self, comments=False, headline=True):
+        spy = Spy()
+        spy.keeps_comments = comments
+        return spy
+
     def predict_proba(self, X):
-        pages = np.array([int(line.split()[0][1:]) for line in X[:, 1]], dtype=float)
-        return np.c_[1 - pages / 100, pages / 100]
+        pages = np.array([int(line.split()[0][1:]) for line in X[:, 1]], dtype=float) / 100 + 0.5 * self.keeps_comments
+        return np.c_[1 - pages, pages]
 
 
 @pytest.fixture
@@ -80,7 +86,7 @@ def test_out_of_fold_probabilities_come_back_to_their_page_and_converter(spied):
     corpus = make_corpus()
     fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
     result = quality.cross_validate(corpus, fold, CONVERTERS, (quality.SHARED, "lynx"), per_page=2, seed=0,
-                                    name="t", force=False)
+                                    name="t", force=False)[quality.SYSTEM]
     assert set(result) == {quality.SHARED, "lynx"}
     for converter, per_page in result.items():
         for i, probabilities in enumerate(per_page):
@@ -94,8 +100,8 @@ def test_out_of_fold_probabilities_come_back_to_their_page_and_converter(spied):
 def test_cross_validation_is_cached_per_fold(spied):
     corpus = make_corpus()
     fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
-    first = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
-    again = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
+    first = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)[quality.SYSTEM]
+    again = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)[quality.SYSTEM]
     assert len(Spy.trained_on) == 3
     for a, b in zip(first["lynx"], again["lynx"]):
         np.testing.assert_array_equal(a, b)
@@ -106,10 +112,29 @@ def test_cross_validation_is_cached_per_fold(spied):
 def test_one_fold_screens_only_its_own_pages(spied):
     corpus = make_corpus()
     fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
-    result = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False, only=1)
+    result = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False, only=1)[quality.SYSTEM]
     assert len(Spy.trained_on) == 1
     assert Spy.trained_on[0] == {f"p{i}" for i in np.flatnonzero(fold != 1)}
     assert [p is not None for p in result["lynx"]] == (fold == 1).tolist()
+
+
+def test_as_gold_each_page_is_cleaned_by_its_gold_convention(spied, monkeypatch):
+    monkeypatch.setattr(quality, "CONVENTIONS", True)
+    corpus = make_corpus()
+    keeps_comments = [i % 3 == 0 for i in range(len(corpus.pages))]
+    for docs in corpus.dumps.values():
+        for doc in docs:
+            doc["dataset"] = "cleaneval" if keeps_comments[int(doc["id"][1:])] else "dragnet"
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    result = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
+    assert len(Spy.trained_on) == 3  # one fit, cleaned both ways
+    for i, (default, as_gold) in enumerate(zip(result[quality.SYSTEM]["lynx"], result[quality.SYSTEM_AS_GOLD]["lynx"])):
+        np.testing.assert_allclose(default, [i / 100] * 2)
+        np.testing.assert_allclose(as_gold, [i / 100 + 0.5 * keeps_comments[i]] * 2)
+    cached = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
+    assert len(Spy.trained_on) == 3
+    for a, b in zip(cached[quality.SYSTEM_AS_GOLD]["lynx"], result[quality.SYSTEM_AS_GOLD]["lynx"]):
+        np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize("arguments", [["--dumps-per-dataset", "fundus=10"], ["--dumps-per-page", "6"]])
