@@ -398,18 +398,29 @@ def evaluate(
         typer.Option("--report", help="Also write an HTML report into this directory (index.html): scores, "
                      "precision-recall curves, the features that matter most, the worst pages."),
     ] = None,
+    as_gold: Annotated[
+        bool,
+        typer.Option("--as-gold", help="Clean each page by its gold's convention (a record's gold_conventions, or "
+                     "its dataset's): user comments kept and the headline left out where the gold does so. "
+                     "Needs a model trained with --gold-conventions."),
+    ] = False,
 ) -> None:
     """Score a model on labelled dumps: precision, recall and F1 of the content class."""
     from .evaluate import evaluate as evaluate_model
+    from .model_files import ModelError
 
+    if as_gold and report is not None:
+        fail("--as-gold and --report: the report cleans every page by one convention; use one of them")
     loaded = _load(model)
     try:
         if report is None:
-            result = evaluate_model(data, loaded, threshold)
+            result = evaluate_model(data, loaded, threshold, as_gold=as_gold)
         else:
             result = _evaluate_with_report(data, loaded, threshold, report, model)
     except InputError as error:
         fail(str(error))
+    except ModelError as error:
+        fail(f"{model or 'the bundled model'}: {error}")
     if as_json:
         typer.echo(json.dumps({"threshold": threshold if threshold is not None else loaded.threshold,
                                **result.as_dict()}, indent=2))

@@ -189,21 +189,38 @@ def threshold_curve(documents: Sequence[dict], scores: Sequence[np.ndarray], thr
 EVALUATE_BATCH_DOCUMENTS = 256
 
 
-def evaluate(paths: Sequence, model, threshold: float | None = None) -> Evaluation:
+def evaluate(paths: Sequence, model, threshold: float | None = None, as_gold: bool = False) -> Evaluation:
     """Score ``model`` on labelled dumps (files, globs, directories): overall, per
-    ``dataset`` and ``page_type``, and along a range of thresholds."""
+    ``dataset`` and ``page_type``, and along a range of thresholds.  With ``as_gold``, each
+    page is cleaned by its gold's convention (``model.keeping``, :mod:`boilerkit.conventions`):
+    user comments kept where its gold keeps them, the headline left out where it does."""
     from .features import as_rows
     from .io import iter_labelled
 
     documents = list(iter_labelled(paths))
-    labels, scores = [], []
-    # Predict in batches of documents, as apply does: the pipeline's fixed cost per call
-    # dominates when it is paid once per page.
-    for start in range(0, len(documents), EVALUATE_BATCH_DOCUMENTS):
-        batch = documents[start : start + EVALUATE_BATCH_DOCUMENTS]
-        batch_labels, batch_scores = model.label_lines(as_rows(doc["lines"] for doc in batch), threshold)
-        bounds = np.cumsum([0] + [len(doc["lines"]) for doc in batch])
-        labels.extend(batch_labels[a:b] for a, b in zip(bounds[:-1], bounds[1:]))
-        scores.extend(batch_scores[a:b] for a, b in zip(bounds[:-1], bounds[1:]))
+    labels: list = [None] * len(documents)
+    scores: list = [None] * len(documents)
+    for cleaner, indices in _cleaners(model, documents, as_gold):
+        # Predict in batches of documents, as apply does: the pipeline's fixed cost per call
+        # dominates when it is paid once per page.
+        for start in range(0, len(indices), EVALUATE_BATCH_DOCUMENTS):
+            batch = indices[start : start + EVALUATE_BATCH_DOCUMENTS]
+            batch_labels, batch_scores = cleaner.label_lines(as_rows(documents[i]["lines"] for i in batch), threshold)
+            bounds = np.cumsum([0] + [len(documents[i]["lines"]) for i in batch])
+            for i, a, b in zip(batch, bounds[:-1], bounds[1:]):
+                labels[i], scores[i] = batch_labels[a:b], batch_scores[a:b]
     result = evaluate_pages(zip(documents, labels))
     return Evaluation(result.overall, result.groups, threshold_curve(documents, scores))
+
+
+def _cleaners(model, documents: Sequence[dict], as_gold: bool) -> list[tuple[object, list[int]]]:
+    """The model to clean each document with, and the documents it cleans: ``model`` for all
+    of them, or with ``as_gold`` the model keeping each gold convention for its pages."""
+    if not as_gold:
+        return [(model, list(range(len(documents))))]
+    from .conventions import conventions_of
+
+    pages: dict[tuple, list[int]] = {}
+    for i, doc in enumerate(documents):
+        pages.setdefault(tuple(sorted(conventions_of(doc).items())), []).append(i)
+    return [(model.keeping(**dict(convention)), indices) for convention, indices in pages.items()]

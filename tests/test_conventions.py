@@ -124,3 +124,29 @@ def test_apply_keeps_comments_when_asked_and_refuses_a_model_that_cannot(told, t
     assert refused.output.strip().splitlines() == [
         f"boilerkit: error: {small_model_path}: this model cannot leave out the headline on request: "
         "it was trained without the pages' gold conventions (boilerkit train --gold-conventions)"]
+
+
+def test_evaluate_as_gold_cleans_each_page_by_its_gold(told, tmp_path, small_model_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from boilerkit.cli import app
+    from boilerkit.evaluate import evaluate
+
+    keeps, drops = (["Story 7: the new quay", ARTICLE, COMMENT, "Footer 7 links"], [1, 1, 1, 0]), \
+        (["Story 8: the new quay", ARTICLE, COMMENT, "Footer 8 links"], [1, 1, 0, 0])
+    data = tmp_path / "gold.jsonl"
+    data.write_text("".join(json.dumps({"id": f"p{i}", "dataset": dataset, "lines": lines, "labels": labels}) + "\n"
+                            for i, (dataset, (lines, labels)) in enumerate([("cleaneval", keeps), ("dragnet", drops)])),
+                    encoding="utf-8")
+    one_convention = evaluate([data], told)
+    as_gold = evaluate([data], told, as_gold=True)
+    assert one_convention.groups["dataset"]["cleaneval"].lines.recall < 1
+    assert as_gold.groups["dataset"]["cleaneval"].lines.f1 == 1
+    assert as_gold.groups["dataset"]["dragnet"].lines.f1 == one_convention.groups["dataset"]["dragnet"].lines.f1 == 1
+    refused = CliRunner().invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "--as-gold"])
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines() == [
+        f"boilerkit: error: {small_model_path}: this model cannot keep user comments on request: "
+        "it was trained without the pages' gold conventions (boilerkit train --gold-conventions)"]
