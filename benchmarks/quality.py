@@ -46,7 +46,7 @@ from sklearn.model_selection import GroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from boilerkit.conventions import conventions_of  # noqa: E402
+from boilerkit.conventions import CONVENTIONS as ALL_CONVENTIONS, conventions_of  # noqa: E402
 from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
 from boilerkit.features import FEATURES, as_rows  # noqa: E402
 from boilerkit.model import build_model, dumps_of_each_page, training_arrays, training_conventions  # noqa: E402
@@ -67,6 +67,8 @@ SYSTEM = "boilerkit"
 # With --gold-conventions, the same models cleaning each page by its gold's convention
 # (apply --comments / --no-headline), and the peers with the comments setting of each page's gold.
 SYSTEM_AS_GOLD = "boilerkit_as_gold"
+AS_GOLD_OPTIONS = {"comments": "`apply --comments` where the gold keeps comments",
+                   "headline": "`--no-headline` where it leaves the headline out"}
 PEERS_AS_GOLD = {"trafilatura_as_gold": ("trafilatura", "trafilatura_comments"),
                  "resiliparse_as_gold": ("resiliparse", "resiliparse_comments")}
 # What the model's own out-of-fold steps (word weights, first-pass probabilities) keep apart
@@ -75,7 +77,7 @@ INTERNAL_FOLDS = "site"
 # Dumps per training page of some datasets, overriding --dumps-per-page (--dumps-per-dataset).
 DUMPS_PER_DATASET: dict[str, int] = {}
 # Whether training tells the model each page's gold convention (boilerkit.conventions).
-CONVENTIONS = False
+CONVENTIONS: tuple[str, ...] = ()
 # Lines predicted per call: the model is fastest on large batches, memory stays small.
 PREDICT_LINES = 200_000
 
@@ -207,7 +209,8 @@ def predict_as_gold(model, docs: list[dict]) -> list[np.ndarray]:
     out: list[np.ndarray | None] = [None] * len(docs)
     by_convention: dict[tuple, list[int]] = {}
     for j, doc in enumerate(docs):
-        by_convention.setdefault(tuple(sorted(conventions_of(doc).items())), []).append(j)
+        convention = {name: keep for name, keep in conventions_of(doc).items() if name in CONVENTIONS}
+        by_convention.setdefault(tuple(sorted(convention.items())), []).append(j)
     for convention, indices in by_convention.items():
         for j, p in zip(indices, predict(model.keeping(**dict(convention)), [docs[j] for j in indices])):
             out[j] = p
@@ -221,7 +224,9 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
     :data:`SYSTEM_AS_GOLD`): per test converter, a list over all pages (``None`` where a page
     has no such dump, or is outside fold ``only`` when one is given).  Cached per fold."""
     n_folds = int(fold.max()) + 1
-    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, CONVENTIONS,
+    # none or all conventions told: False or True, as in the caches made before a subset could be
+    told = bool(CONVENTIONS) if CONVENTIONS in ((), ALL_CONVENTIONS) else CONVENTIONS
+    tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, told,
                        *([sorted(DUMPS_PER_DATASET.items())] if DUMPS_PER_DATASET else []))
     systems = {SYSTEM: "p", **({SYSTEM_AS_GOLD: "g"} if CONVENTIONS else {})}
     result = {system: {c: [None] * len(corpus.pages) for c in test_converters} for system in systems}
@@ -238,7 +243,7 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
             docs = training_documents(corpus, np.flatnonzero(fold != k), train_converters, per_page)
             X, y, groups = training_arrays(docs)
             model = build_model(seed=seed).fit(X, y, **({"groups": groups} if INTERNAL_FOLDS == "site" else {}),
-                                               **({"conventions": training_conventions(docs)} if CONVENTIONS else {}))
+                                               **({"conventions": training_conventions(docs, CONVENTIONS)} if CONVENTIONS else {}))
             fitted = time.perf_counter() - started
             test_docs = [corpus.dump(i, c) for c, i in keys]
             probabilities = {SYSTEM: predict(model, test_docs)}
@@ -428,20 +433,23 @@ def main(argv=None) -> None:
     parser.add_argument("--group-by", choices=("site", "document"), default="site")
     parser.add_argument("--internal-folds", choices=("site", "document"), default=INTERNAL_FOLDS,
                         help="what the model's own out-of-fold training steps keep apart")
-    parser.add_argument("--gold-conventions", action="store_true",
-                        help="tell the model the training pages' gold conventions (train --gold-conventions)")
+    parser.add_argument("--gold-conventions", nargs="*", choices=ALL_CONVENTIONS, default=None, metavar="NAME",
+                        help="tell the model the training pages' gold conventions (train --gold-conventions): "
+                             f"those named, or all ({', '.join(ALL_CONVENTIONS)})")
     parser.add_argument("--loco", nargs="*", metavar="CONVERTER", default=None,
                         help="also leave each converter (or each one named) out of training")
     parser.add_argument("--loco-folds", type=int, default=2)
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
+    parser.add_argument("--output", default="quality.md", metavar="NAME",
+                        help="the report's file name in benchmarks/results (default: quality.md, the bundled recipe's)")
     parser.add_argument("--only-fold", type=int, metavar="K",
                         help="screen a change: fit and score fold K only, print boilerkit's scores on its pages "
                              "(quality.md is not written)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     INTERNAL_FOLDS = args.internal_folds
-    CONVENTIONS = args.gold_conventions
+    CONVENTIONS = () if args.gold_conventions is None else tuple(args.gold_conventions or ALL_CONVENTIONS)
     DUMPS_PER_DATASET.update({name: int(k) for name, _, k in (v.rpartition("=") for v in args.dumps_per_dataset)})
     # a page has one dump per converter: asking for more changes nothing but the cache key
     # (fundus=10 refitted fold 1 for 580 s and scored exactly as fundus=5)
@@ -478,10 +486,11 @@ def main(argv=None) -> None:
         + f"); each training page dumped by {args.dumps_per_page} of the converters "
         + "".join(f"({k} for {name}) " for name, k in DUMPS_PER_DATASET.items()) +
         f"{', '.join(CONVERTERS)} (picked from its id); "
-        + ("training pages tell the model their gold conventions (--gold-conventions): `boilerkit` cleans every "
-           "page by boilerkit's own (no user comments, the headline kept), `boilerkit_as_gold` each page by its "
-           "gold's (`apply --comments` where the gold keeps comments, `--no-headline` where it leaves the "
-           "headline out), and `trafilatura_as_gold` / `resiliparse_as_gold` keep comments where the gold does; "
+        + (f"training pages tell the model their gold conventions of {' and '.join(CONVENTIONS)} "
+           f"(--gold-conventions {' '.join(CONVENTIONS)}): `boilerkit` cleans every page by boilerkit's own "
+           "(no user comments, the headline kept), `boilerkit_as_gold` each page by its gold's ("
+           + ", ".join(AS_GOLD_OPTIONS[name] for name in CONVENTIONS)
+           + "), and `trafilatura_as_gold` / `resiliparse_as_gold` keep comments where the gold does; "
            if CONVENTIONS else "")
         + f"boilerkit at threshold {threshold}, never tuned on the test "
         "folds.  Scored on the shared files' own dumps (html-text or inscriptis, one per page), and on every "
@@ -505,7 +514,7 @@ def main(argv=None) -> None:
     text = "\n".join(report) + "\n"
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "quality.md").write_text(text, encoding="utf-8")
+    (RESULTS / args.output).write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -230,9 +230,15 @@ def train(
     gold_conventions: Annotated[
         bool,
         typer.Option(help="Tell the model each training page's gold convention (whether its gold keeps user "
-                     "comments and the headline: a record's gold_conventions, or its dataset's) and clean with "
-                     "boilerkit's (no comments, headline kept)."),
+                     "comments and the headline: a record's gold_conventions, or its dataset's), so that apply "
+                     "can clean by the one asked for (--comments, --no-headline); by default boilerkit's "
+                     "(no comments, headline kept)."),
     ] = False,
+    gold_convention: Annotated[
+        Optional[list[str]],
+        typer.Option(help="Tell the model this one of the gold conventions only (comments or headline; give it "
+                     "twice for both): --gold-conventions for some of them."),
+    ] = None,
 ) -> None:
     """Train a model on labelled dumps and save it (with its card as JSON beside it).
 
@@ -260,7 +266,7 @@ def train(
     try:
         model = train_model(data, cv=cv, seed=seed, threshold=threshold, max_iter=max_iter,
                             dumps_per_page=dumps_per_page, dumps_per_dataset=_per_dataset(dumps_per_dataset),
-                            gold_conventions=gold_conventions)
+                            gold_conventions=gold_conventions or gold_convention or False)
     except (InputError, ValueError) as error:
         fail(str(error))
     path = _save(model, output)

@@ -60,10 +60,15 @@ def cleaning_convention(convention: Mapping[str, bool] | None = None) -> dict[st
     """What a model asked to clean by ``convention`` keeps: boilerkit's own convention, with
     the names ``convention`` gives changed (``{"comments": True}`` keeps user comments)."""
     convention = dict(convention or {})
-    unknown = sorted(set(convention) - set(CONVENTIONS))
+    check_names(convention)
+    return {**BOILERKIT, **{name: bool(value) for name, value in convention.items()}}
+
+
+def check_names(names) -> None:
+    """Refuse names that are not of :data:`CONVENTIONS`."""
+    unknown = sorted(set(names) - set(CONVENTIONS))
     if unknown:
         raise ValueError(f"unknown convention(s) {', '.join(unknown)}: known are {', '.join(CONVENTIONS)}")
-    return {**BOILERKIT, **{name: bool(value) for name, value in convention.items()}}
 
 
 def check_learned(convention: Mapping[str, bool], learned: Sequence[str]) -> None:
@@ -89,6 +94,10 @@ def as_row(conventions: dict[str, bool]) -> list[float]:
     return [float(conventions[name]) for name in CONVENTIONS]
 
 
-def convention_rows(documents: Sequence[dict]) -> np.ndarray:
-    """One row per document: its gold convention as 0/1 per :data:`CONVENTIONS`."""
-    return np.array([as_row(conventions_of(doc)) for doc in documents], dtype=np.float64).reshape(-1, len(CONVENTIONS))
+def convention_rows(documents: Sequence[dict], told: Sequence[str] = CONVENTIONS) -> np.ndarray:
+    """One row per document: its gold convention as 0/1 per :data:`CONVENTIONS`; for the
+    conventions not ``told``, boilerkit's on every page (a constant the model cannot learn)."""
+    check_names(told)
+    rows = [as_row({**BOILERKIT, **{name: keep for name, keep in conventions_of(doc).items() if name in told}})
+            for doc in documents]
+    return np.array(rows, dtype=np.float64).reshape(-1, len(CONVENTIONS))

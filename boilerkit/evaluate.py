@@ -193,7 +193,8 @@ def evaluate(paths: Sequence, model, threshold: float | None = None, as_gold: bo
     """Score ``model`` on labelled dumps (files, globs, directories): overall, per
     ``dataset`` and ``page_type``, and along a range of thresholds.  With ``as_gold``, each
     page is cleaned by its gold's convention (``model.keeping``, :mod:`boilerkit.conventions`):
-    user comments kept where its gold keeps them, the headline left out where it does."""
+    user comments kept where its gold keeps them, the headline left out where it does (of
+    the conventions the model learned)."""
     from .features import as_rows
     from .io import iter_labelled
 
@@ -215,12 +216,19 @@ def evaluate(paths: Sequence, model, threshold: float | None = None, as_gold: bo
 
 def _cleaners(model, documents: Sequence[dict], as_gold: bool) -> list[tuple[object, list[int]]]:
     """The model to clean each document with, and the documents it cleans: ``model`` for all
-    of them, or with ``as_gold`` the model keeping each gold convention for its pages."""
+    of them, or with ``as_gold`` the model keeping each gold convention for its pages (of the
+    conventions it learned; :class:`ModelError` where it learned none)."""
     if not as_gold:
         return [(model, list(range(len(documents))))]
     from .conventions import conventions_of
+    from .model_files import ModelError
 
+    learned = model.learned_conventions()
+    if not learned:
+        raise ModelError("this model cannot clean by the gold's convention: it was trained without the pages' gold "
+                         "conventions (boilerkit train --gold-conventions)")
     pages: dict[tuple, list[int]] = {}
     for i, doc in enumerate(documents):
-        pages.setdefault(tuple(sorted(conventions_of(doc).items())), []).append(i)
+        convention = {name: keep for name, keep in conventions_of(doc).items() if name in learned}
+        pages.setdefault(tuple(sorted(convention.items())), []).append(i)
     return [(model.keeping(**dict(convention)), indices) for convention, indices in pages.items()]

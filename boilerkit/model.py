@@ -37,7 +37,8 @@ from sklearn.pipeline import Pipeline
 
 from . import __version__
 from .augment import with_headline_lists
-from .conventions import check_learned, cleaning_convention, convention_rows, learned_conventions
+from .conventions import (CONVENTIONS, check_learned, check_names, cleaning_convention, convention_rows,
+                          learned_conventions)
 from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .layout import (features_of_rows, logical_firsts, logical_labels, logical_means, logical_rows,
@@ -329,10 +330,11 @@ def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int |
     return documents, summaries
 
 
-def training_conventions(documents: Sequence[dict]) -> np.ndarray:
-    """The gold convention of every line's page (a row per line, :mod:`boilerkit.conventions`)."""
+def training_conventions(documents: Sequence[dict], told: Sequence[str] = CONVENTIONS) -> np.ndarray:
+    """The gold convention of every line's page (a row per line, :mod:`boilerkit.conventions`),
+    of the conventions ``told`` (the others constant)."""
     lengths = [len(doc["lines"]) for doc in documents]
-    return np.repeat(convention_rows(documents), lengths, axis=0)
+    return np.repeat(convention_rows(documents, told), lengths, axis=0)
 
 
 def training_arrays(documents: Sequence[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -386,7 +388,7 @@ def train(
     max_iter: int = SECOND_PASS_ITER,
     dumps_per_page: int | None = None,
     dumps_per_dataset: dict[str, int] | None = None,
-    gold_conventions: bool = False,
+    gold_conventions: bool | Sequence[str] = False,
 ) -> BoilerplateModel:
     """Train a model on labelled dumps (with ``dumps_per_page``, at most that many dumps of
     one page, or ``dumps_per_dataset`` of a page of that dataset: see :func:`dumps_of_each_page`).
@@ -396,16 +398,19 @@ def train(
     pick the threshold with the best character-weighted F1.  The final model is then fitted
     on all the data.
 
-    With ``gold_conventions``, each training page tells the model its gold's convention
-    (:mod:`boilerkit.conventions`).  Off by default: measured on the shared data (3-fold,
-    grouped by site, ``benchmarks/results/experiments.md``) it cost the news/blog pages
-    0.016 char F1, CleanEval's kept comment sections most, and gained nothing on WCXB.
+    With ``gold_conventions`` (True: all of :data:`~boilerkit.conventions.CONVENTIONS`, or
+    the names of some), each training page tells the model its gold's convention
+    (:mod:`boilerkit.conventions`), and the model can clean by the one asked for
+    (:meth:`BoilerplateModel.keeping`).  Off by default: ``benchmarks/results/experiments.md``
+    ("the gold conventions") has what it changed on the shared data.
     """
+    told = tuple(CONVENTIONS) if gold_conventions is True else tuple(gold_conventions or ())
+    check_names(told)
     documents, summaries = load_training_data(paths, dumps_per_page, dumps_per_dataset)
     X, y, groups = training_arrays(documents)
     log.info("training data: %d documents, %d lines, %.1f%% content", len(documents), len(y), 100 * y.mean())
     model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)
-    conventions = training_conventions(documents) if gold_conventions else None
+    conventions = training_conventions(documents, told) if told else None
     metrics = None
     if cv >= 2:
         probabilities = cross_validated_probabilities(model, X, y, groups, cv, seed, conventions)
@@ -421,7 +426,8 @@ def train(
     model.fit(X, y, groups=groups, conventions=conventions)
     log.info("fitted the final model on all data in %.1f s", time.perf_counter() - started)
     model.card_ = model_card(model, summaries, len(y), int(y.sum()), metrics, seed)
-    model.card_["gold_conventions"] = gold_conventions
+    # the conventions the training pages told (a list), or False
+    model.card_["gold_conventions"] = list(told) or False
     return model
 
 

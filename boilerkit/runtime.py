@@ -101,9 +101,12 @@ class CompiledModel(LineLabeller):
 
     def keeping(self, **convention: bool) -> CompiledModel:
         """:meth:`boilerkit.model.BoilerplateModel.keeping`."""
-        learned = learned_conventions(self.feature_names, self.first.split_columns(), self.second.split_columns())
-        check_learned(convention, learned)
+        check_learned(convention, self.learned_conventions())
         return replace(self, convention=cleaning_convention({**(self.convention or {}), **convention}))
+
+    def learned_conventions(self) -> tuple[str, ...]:
+        """:meth:`boilerkit.model.BoilerplateModel.learned_conventions`."""
+        return learned_conventions(self.feature_names, self.first.split_columns(), self.second.split_columns())
 
     def predict_proba(self, X) -> np.ndarray:
         layout = logical_rows(X, compiled=True)

@@ -119,7 +119,7 @@ def test_one_fold_screens_only_its_own_pages(spied):
 
 
 def test_as_gold_each_page_is_cleaned_by_its_gold_convention(spied, monkeypatch):
-    monkeypatch.setattr(quality, "CONVENTIONS", True)
+    monkeypatch.setattr(quality, "CONVENTIONS", ("comments", "headline"))
     corpus = make_corpus()
     keeps_comments = [i % 3 == 0 for i in range(len(corpus.pages))]
     for docs in corpus.dumps.values():

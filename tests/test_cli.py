@@ -40,8 +40,19 @@ def test_train_with_a_glob_and_a_tsv(tmp_path):
     result = run("train", str(EXAMPLES / "*.tsv"), SAMPLE, "-o", out, "--max-iter", "5", "--gold-conventions")
     assert result.exit_code == 0, result.output
     card = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
-    assert card["gold_conventions"] is True
+    assert card["gold_conventions"] == ["comments", "headline"]
     assert [d["path"] for d in card["training_data"]] == ["news-dump.labelled.tsv", "sample.jsonl.gz"]
+
+
+def test_train_tells_the_conventions_named(tmp_path):
+    out = tmp_path / "m.joblib"
+    result = run("train", SAMPLE, "-o", out, "--max-iter", "5", "--gold-convention", "comments")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))["gold_conventions"] == ["comments"]
+    result = run("train", SAMPLE, "-o", tmp_path / "n.joblib", "--max-iter", "5", "--gold-convention", "menus")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "boilerkit: error: unknown convention(s) menus: known are comments, headline"]
 
 
 def test_train_rejects_bad_data_with_one_line(tmp_path):

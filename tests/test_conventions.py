@@ -96,6 +96,12 @@ def test_a_convention_the_model_never_learned_is_refused(told):
         untold.keeping(comments=True)
 
 
+def test_a_convention_not_told_is_boilerkits_on_every_page():
+    docs = [{"dataset": "cleaneval", "lines": ["a"]}, {"dataset": "wcxb", "lines": ["b"]}]
+    np.testing.assert_array_equal(convention_rows(docs, told=("comments",)), [[1, 1], [0, 1]])
+    np.testing.assert_array_equal(convention_rows(docs, told=()), [[0, 1], [0, 1]])
+
+
 def test_unknown_conventions_are_refused():
     assert cleaning_convention({"comments": True}) == {**BOILERKIT, "comments": True}
     with pytest.raises(ValueError, match="unknown convention.*menus"):
@@ -148,5 +154,5 @@ def test_evaluate_as_gold_cleans_each_page_by_its_gold(told, tmp_path, small_mod
     refused = CliRunner().invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "--as-gold"])
     assert refused.exit_code == 1
     assert refused.output.strip().splitlines() == [
-        f"boilerkit: error: {small_model_path}: this model cannot keep user comments on request: "
+        f"boilerkit: error: {small_model_path}: this model cannot clean by the gold's convention: "
         "it was trained without the pages' gold conventions (boilerkit train --gold-conventions)"]
