@@ -367,8 +367,9 @@ def build_cache(pages_file: Path, force: bool = False, workers: int = WORKERS) -
         if cached_peers == set(PEER_NAMES):
             log.info("%s exists, not recomputed (use --force)", path)
             return path
-        missing = set(PEER_NAMES) - cached_peers
-        log.info("%s lacks %s: running %s", path, ", ".join(sorted(missing)), "them" if len(missing) > 1 else "it")
+        missing, dropped = set(PEER_NAMES) - cached_peers, cached_peers - set(PEER_NAMES)
+        log.info("%s: running %s, dropping %s", path, ", ".join(sorted(missing)) or "no peer",
+                 ", ".join(sorted(dropped)) or "none")
         cached = (_without_peers(record, cached_peers - set(PEER_NAMES)) for record in _read_jsonl(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
