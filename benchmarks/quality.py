@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from boilerkit.conventions import CONVENTIONS as ALL_CONVENTIONS, conventions_of  # noqa: E402
-from boilerkit.evaluate import Evaluation, evaluate_pages  # noqa: E402
+from boilerkit.evaluate import Evaluation, evaluate_pages, gold_cleaners  # noqa: E402
 from boilerkit.features import FEATURES, as_rows  # noqa: E402
 from boilerkit.model import build_model, dumps_of_each_page, training_arrays, training_conventions  # noqa: E402
 from boilerkit.runtime import NotCompilable, compile_model  # noqa: E402
@@ -207,12 +207,8 @@ def predict(model, docs: list[dict]) -> list[np.ndarray]:
 def predict_as_gold(model, docs: list[dict]) -> list[np.ndarray]:
     """:func:`predict`, each document cleaned by its gold's convention (``model.keeping``)."""
     out: list[np.ndarray | None] = [None] * len(docs)
-    by_convention: dict[tuple, list[int]] = {}
-    for j, doc in enumerate(docs):
-        convention = {name: keep for name, keep in conventions_of(doc).items() if name in CONVENTIONS}
-        by_convention.setdefault(tuple(sorted(convention.items())), []).append(j)
-    for convention, indices in by_convention.items():
-        for j, p in zip(indices, predict(model.keeping(**dict(convention)), [docs[j] for j in indices])):
+    for cleaner, indices in gold_cleaners(model, docs):
+        for j, p in zip(indices, predict(cleaner, [docs[j] for j in indices])):
             out[j] = p
     return out
 

@@ -201,7 +201,8 @@ def evaluate(paths: Sequence, model, threshold: float | None = None, as_gold: bo
     documents = list(iter_labelled(paths))
     labels: list = [None] * len(documents)
     scores: list = [None] * len(documents)
-    for cleaner, indices in _cleaners(model, documents, as_gold):
+    cleaners = gold_cleaners(model, documents) if as_gold else [(model, list(range(len(documents))))]
+    for cleaner, indices in cleaners:
         # Predict in batches of documents, as apply does: the pipeline's fixed cost per call
         # dominates when it is paid once per page.
         for start in range(0, len(indices), EVALUATE_BATCH_DOCUMENTS):
@@ -214,12 +215,10 @@ def evaluate(paths: Sequence, model, threshold: float | None = None, as_gold: bo
     return Evaluation(result.overall, result.groups, threshold_curve(documents, scores))
 
 
-def _cleaners(model, documents: Sequence[dict], as_gold: bool) -> list[tuple[object, list[int]]]:
-    """The model to clean each document with, and the documents it cleans: ``model`` for all
-    of them, or with ``as_gold`` the model keeping each gold convention for its pages (of the
-    conventions it learned; :class:`ModelError` where it learned none)."""
-    if not as_gold:
-        return [(model, list(range(len(documents))))]
+def gold_cleaners(model, documents: Sequence[dict]) -> list[tuple[object, list[int]]]:
+    """``model`` keeping each gold convention among ``documents`` (of the conventions it
+    learned; :class:`ModelError` where it learned none), with the indices of the documents
+    whose gold follows it."""
     from .conventions import conventions_of
     from .model_files import ModelError
 
