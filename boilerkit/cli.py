@@ -236,8 +236,8 @@ def train(
     ] = False,
     gold_convention: Annotated[
         Optional[list[str]],
-        typer.Option(help="Tell the model this one of the gold conventions only (comments or headline; give it "
-                     "twice for both): --gold-conventions for some of them."),
+        typer.Option(help="Tell the model only this one of the gold conventions (comments or headline; give it "
+                     "once per convention); --gold-conventions tells all of them."),
     ] = None,
 ) -> None:
     """Train a model on labelled dumps and save it (with its card as JSON beside it).
