@@ -261,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"\n<0.5 = pages with gold coverage below {MIN_GOLD_COVERAGE}: kept here, dropped from the shared data"
         f" ({', '.join(f'{c} {n}' for c, n in below.items())});"
         f"\nsame as shared = dumps identical to the shared lines, of the pages the shared data made with that converter;"
-        f"\nconvert s, label s = CPU seconds per page (conversion includes the lynx process)."
+        f"\nconvert s, label s = CPU seconds per page (conversion includes the lynx and w3m processes)."
     )
     for converter, figures in totals.items():
         for page_id, error in figures.failed.items():

@@ -13,14 +13,17 @@ that the same pages can be turned into dumps of each and labelled from their gol
 * ``html2text``: Markdown, as LLM-era scrapers emit it: ``[text](url)``, ``![alt](src)``,
   ``# `` headings, ``* `` bullets, paragraphs unwrapped (``body_width=0``);
 * ``lynx``: ``lynx -dump`` of the Debian text browser: 80 columns (paragraphs hard-wrapped),
-  ``[12]`` link numbers inline and the "References" list at the end.
+  ``[12]`` link numbers inline and the "References" list at the end;
+* ``w3m``: ``w3m -dump``, the other text browser: 80 columns too, but ``•`` bullets, no link
+  numbers and table cells side by side.  The bundled model is not trained on it: it stands for
+  the converters users bring that training never saw (``benchmarks/quality.py --unseen``).
 
 The first two are the converters of the shared data set (``shared/data/README.md``, "How the
 dumps were made") and follow its line convention exactly: **lines split on newlines,
 trailing whitespace stripped, empty and whitespace-only lines dropped**.  On the shared
 pages they reproduce the shipped ``lines`` of every page (``benchmarks/results/dumps.txt``).
 
-The other three keep **blank lines as the tool emits them**: a run of blank lines becomes
+The other four keep **blank lines as the tool emits them**: a run of blank lines becomes
 one empty line, none at the start or the end; trailing whitespace is stripped and leading
 indentation kept.  In users' dumps of these tools a blank line separates paragraphs (and a
 lynx paragraph is several wrapped lines), so the model should see them.
@@ -30,7 +33,7 @@ from the HTML, as the HTML parser the shared data was made with did.
 
 The converter libraries are the optional extra ``boilerkit[convert]``; each is imported only
 when its converter runs, so boilerkit itself does not need them.  A missing library, a
-missing ``lynx`` binary, an unknown name, a crash or a timeout on a page all raise
+missing ``lynx`` or ``w3m`` binary, an unknown name, a crash or a timeout on a page all raise
 :class:`ConverterError` with a one-line message.
 """
 
@@ -48,7 +51,7 @@ from .io import sniff_encoding
 
 CONVERT_TIMEOUT_SECONDS = 60.0
 """Time limit of one converter on one page: CPU seconds for the Python converters, wall-clock
-seconds for the lynx process.  On the 2,934 shared pages none needed more than about a second
+seconds for the lynx and w3m processes.  On the 2,934 shared pages none needed more than about a second
 for a page (lynx and html2text the slowest; means per page in ``benchmarks/results/dumps.txt``),
 so a minute is a hang, not a large page."""
 
@@ -57,6 +60,9 @@ LYNX_INSTALL_HINT = "install the lynx text browser (Debian/Ubuntu: apt-get insta
 
 LYNX_WIDTH = 80
 """Columns of a lynx dump: its default page width, what a user's plain ``lynx -dump`` gives."""
+W3M_INSTALL_HINT = "install the w3m text browser (Debian/Ubuntu: apt-get install w3m)"
+W3M_WIDTH = 80
+"""Columns of a w3m dump: the width of a terminal, as a user's ``w3m -dump`` in one gives."""
 
 # Raw C0 control characters (all but tab, LF and CR) are parse errors in HTML.  libxml2 before
 # 2.14 dropped them while parsing and 2.14 keeps them; the shared data was made with the older
@@ -218,21 +224,36 @@ def html2text(html: str) -> list[str]:
 def lynx(html: str) -> list[str]:
     """``lynx -dump`` of the page read from standard input, UTF-8 in and out, 80 columns,
     default link numbering (``[12]`` markers and the "References" list)."""
-    binary = shutil.which("lynx")
-    if binary is None:
-        raise ConverterError(f"lynx not found: {LYNX_INSTALL_HINT}")
     command = [
-        binary, "-dump", "-stdin", "-force_html", f"-width={LYNX_WIDTH}",
+        "-dump", "-stdin", "-force_html", f"-width={LYNX_WIDTH}",
         "-assume_charset=utf-8", "-display_charset=utf-8",
     ]
-    page = (_UTF8_BOM + _LYNX_BASE + html).encode("utf-8", "replace")
+    return _text_browser("lynx", command, _UTF8_BOM + _LYNX_BASE + html, LYNX_INSTALL_HINT)
+
+
+def w3m(html: str) -> list[str]:
+    """``w3m -dump`` of the page read from standard input, UTF-8 in and out, 80 columns, no
+    user configuration (``-config /dev/null``): bullets as ``•``, image alt texts in place,
+    table cells side by side, no link targets."""
+    command = ["-dump", "-T", "text/html", "-cols", str(W3M_WIDTH), "-I", "UTF-8", "-O", "UTF-8",
+               "-config", "/dev/null"]
+    return _text_browser("w3m", command, html, W3M_INSTALL_HINT)
+
+
+def _text_browser(name: str, arguments: list[str], html: str, install_hint: str) -> list[str]:
+    """The dump lines of a text browser run on ``html`` (UTF-8 on standard input), blank lines
+    kept; a missing binary, a failure or a hang is a :class:`ConverterError`."""
+    binary = shutil.which(name)
+    if binary is None:
+        raise ConverterError(f"{name} not found: {install_hint}")
     try:
-        run = subprocess.run(command, input=page, capture_output=True, timeout=CONVERT_TIMEOUT_SECONDS)
+        run = subprocess.run([binary, *arguments], input=html.encode("utf-8", "replace"), capture_output=True,
+                             timeout=CONVERT_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         raise ConversionTimeout(f"no result after {CONVERT_TIMEOUT_SECONDS:g} s") from None
     if run.returncode != 0:
         message = run.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise ConverterError(f"lynx exited with status {run.returncode}" + (f": {message[0]}" if message else ""))
+        raise ConverterError(f"{name} exited with status {run.returncode}" + (f": {message[0]}" if message else ""))
     return lines_with_blanks(run.stdout.decode("utf-8", "replace"))
 
 
@@ -242,6 +263,7 @@ CONVERTERS: dict[str, Callable[[str], list[str]]] = {
     "resiliparse": resiliparse,
     "html2text": html2text,
     "lynx": lynx,
+    "w3m": w3m,
 }
 """Converter name -> ``html -> lines``; each function is named after its key."""
 

@@ -18,8 +18,9 @@ import dumps  # noqa: E402
 
 for module in ("html_text", "inscriptis", "resiliparse", "html2text"):
     pytest.importorskip(module)
-if shutil.which("lynx") is None:
-    pytest.skip("lynx not installed (apt-get install lynx)", allow_module_level=True)
+for browser in ("lynx", "w3m"):
+    if shutil.which(browser) is None:
+        pytest.skip(f"{browser} not installed (apt-get install {browser})", allow_module_level=True)
 
 NEWS = {"id": "made-up/news", "dataset": "made-up", "page_type": "article", "url": None,
         "html": (EXAMPLES / "news-page.html").read_text(encoding="utf-8"),
@@ -81,7 +82,7 @@ def test_figures_count_low_coverage_pages_and_identical_dumps_of_the_same_conver
     assert stats["lynx"].compared == 0
     output = capsys.readouterr().out
     assert "1/1 (100.0%)" in output and "0/1 (0.0%)" in output
-    assert "dropped from the shared data (html-text 1, inscriptis 1, resiliparse 1, html2text 1, lynx 1)" in output
+    assert "dropped from the shared data (html-text 1, inscriptis 1, resiliparse 1, html2text 1, lynx 1, w3m 1)" in output
 
 
 def test_existing_files_are_kept_unless_forced(data_dir, monkeypatch):

@@ -25,7 +25,8 @@ from .conftest import EXAMPLES
 PAGE = (EXAMPLES / "news-page.html").read_text(encoding="utf-8")
 GOLD = (EXAMPLES / "news-page.gold.txt").read_text(encoding="utf-8")
 SHARED_CONVENTION = ("html-text", "inscriptis")
-BLANK_LINE_CONVENTION = ("resiliparse", "html2text", "lynx")
+BLANK_LINE_CONVENTION = ("resiliparse", "html2text", "lynx", "w3m")
+TEXT_BROWSERS = ("lynx", "w3m")
 LIBRARY = {"html-text": "html_text", "inscriptis": "inscriptis", "resiliparse": "resiliparse",
            "html2text": "html2text"}
 LONG_SENTENCE = "The town council voted on Tuesday evening to replace the old iron bridge"
@@ -33,8 +34,8 @@ LONG_SENTENCE = "The town council voted on Tuesday evening to replace the old ir
 
 def missing(name: str) -> str | None:
     """Why a converter cannot run here (its library or binary is not installed), or None."""
-    if name == "lynx":
-        return None if shutil.which("lynx") else "lynx not installed (apt-get install lynx)"
+    if name in TEXT_BROWSERS:
+        return None if shutil.which(name) else f"{name} not installed (apt-get install {name})"
     try:
         __import__(LIBRARY[name])
     except ImportError:
@@ -120,8 +121,18 @@ def test_lynx_numbers_links_wraps_at_80_columns_and_lists_references(name):
     assert lines[start + 1].strip().startswith("bridge over the river"), "a paragraph is wrapped"
 
 
-@pytest.mark.parametrize("name", each(["lynx"]))
-def test_lynx_reads_the_text_as_utf8_whatever_the_page_declares(name):
+@pytest.mark.parametrize("name", each(["w3m"]))
+def test_w3m_wraps_at_80_columns_with_bullets_and_no_link_targets(name):
+    lines = convert(PAGE, name)
+    assert max(map(len, lines)) <= convert_module.W3M_WIDTH
+    assert any(line.strip() == "• Sport" for line in lines)
+    assert not any("/news/" in line or "References" in line for line in lines)
+    start = next(i for i, line in enumerate(lines) if line.startswith(LONG_SENTENCE[:30]))
+    assert lines[start + 1] and not lines[start + 1].startswith(" "), "a paragraph is wrapped, not indented"
+
+
+@pytest.mark.parametrize("name", each(TEXT_BROWSERS))
+def test_text_browsers_read_the_text_as_utf8_whatever_the_page_declares(name):
     html = '<html><head><meta charset="iso-8859-1"></head><body><p>café 東京</p></body></html>'
     assert [line.strip() for line in convert(html, name)] == ["café 東京"]
 
@@ -156,10 +167,11 @@ def test_missing_library_says_how_to_install_it(monkeypatch):
         check_converter("html2text")
 
 
-def test_missing_lynx_says_how_to_install_it(monkeypatch):
-    monkeypatch.setattr(convert_module.shutil, "which", lambda name: None)
-    with pytest.raises(ConverterError, match="apt-get install lynx"):
-        check_converter("lynx")
+@pytest.mark.parametrize("name", TEXT_BROWSERS)
+def test_a_missing_text_browser_says_how_to_install_it(monkeypatch, name):
+    monkeypatch.setattr(convert_module.shutil, "which", lambda binary: None)
+    with pytest.raises(ConverterError, match=f"^{name} not found: install the {name} text browser .*apt-get install {name}"):
+        check_converter(name)
 
 
 def test_a_crash_on_a_page_names_the_converter(monkeypatch):
@@ -184,8 +196,8 @@ def test_a_converter_that_hangs_is_stopped(monkeypatch):
     assert time.perf_counter() - started < 5
 
 
-@pytest.mark.parametrize("name", each(["lynx"]))
-def test_lynx_that_hangs_is_stopped(monkeypatch, name):
+@pytest.mark.parametrize("name", each(TEXT_BROWSERS))
+def test_a_text_browser_that_hangs_is_stopped(monkeypatch, name):
     monkeypatch.setattr(convert_module, "CONVERT_TIMEOUT_SECONDS", 1e-6)
-    with pytest.raises(ConversionTimeout, match="^lynx: no result after"):
+    with pytest.raises(ConversionTimeout, match=f"^{name}: no result after"):
         convert(PAGE, name)
