@@ -14,6 +14,8 @@ pages of seven types, Fundus's multilingual news), each dumped by five converter
   dump and on every converter's dump.  This is how the bundled model is trained.
 * **Leave one converter out** (``--loco``): for each converter C, the same folds (``--loco-folds``
   of them) with C left out of training, scored on C's dumps.
+* **Unseen converters** (``--unseen w3m``): every fold's model of the default recipe also
+  scored on the dumps of converters no training page is dumped by, the converters users bring.
 * **Peers**: the cached outputs of ``benchmarks/peers.py`` (trafilatura in three settings,
   readability-lxml, resiliparse, jusText on the HTML and on the text, C4's line rules) on the
   shared files' dumps, HTML outputs mapped onto the dump lines with ``boilerkit.align``, the
@@ -24,7 +26,7 @@ per language (Fundus's field, else py3langid on the gold).
 
     python benchmarks/dumps.py --data-dir ../shared/data      # once: the converters' dumps
     python benchmarks/peers.py --data-dir ../shared/data      # once: the peers (slow)
-    python benchmarks/quality.py --data-dir ../shared/data [--loco]
+    python benchmarks/quality.py --data-dir ../shared/data [--loco] [--unseen w3m]
 """
 
 from __future__ import annotations
@@ -61,6 +63,9 @@ DUMPS = CACHE / "dumps"
 RESULTS = ROOT / "benchmarks" / "results"
 FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz", "lines-fundus.jsonl.gz")
 CONVERTERS = ("html-text", "inscriptis", "resiliparse", "html2text", "lynx")
+# Converters whose dumps are scored but never trained on (--unseen): the converters users
+# bring that training never saw.
+UNSEEN: tuple[str, ...] = ()
 # The shared files' own dumps: each page by html-text or inscriptis, as the data README says.
 SHARED = "shared"
 SYSTEM = "boilerkit"
@@ -231,8 +236,9 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
         test = np.flatnonzero(fold == k)
         keys = [(c, i) for c in test_converters for i in test.tolist() if corpus.dump(i, c) is not None]
         stored = np.load(cache, allow_pickle=False) if cache.exists() and not force else None
-        if stored is not None and all(f"{prefix}0" in stored.files for prefix in systems.values()):
-            probabilities = {system: [stored[f"{prefix}{j}"] for j in range(len(keys))]
+        where = stored_keys(stored, keys) if stored is not None else None
+        if where is not None and all(f"{prefix}0" in stored.files for prefix in systems.values()):
+            probabilities = {system: [stored[f"{prefix}{where[key]}"] for key in keys]
                              for system, prefix in systems.items()}
         else:
             started = time.perf_counter()
@@ -247,13 +253,26 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
                 probabilities[SYSTEM_AS_GOLD] = predict_as_gold(model, test_docs)
             CACHE.mkdir(parents=True, exist_ok=True)
             np.savez_compressed(cache, **{f"{systems[system]}{j}": p for system, ps in probabilities.items()
-                                          for j, p in enumerate(ps)})
+                                          for j, p in enumerate(ps)},
+                                key_converters=np.array([c for c, _ in keys]),
+                                key_pages=np.array([i for _, i in keys], dtype=np.int64))
             log.info("%s fold %d/%d: %d training lines, fit %.0f s, predict %.0f s", name, k + 1, n_folds,
                      len(y), fitted, time.perf_counter() - started - fitted)
         for system, ps in probabilities.items():
             for (c, i), p in zip(keys, ps):
                 result[system][c][i] = p
     return result
+
+
+def stored_keys(stored, keys: list[tuple[str, int]]) -> dict[tuple[str, int], int] | None:
+    """Where each (converter, page) of ``keys`` is in a fold's cache, or None if one is not:
+    a cache made for more test converters serves fewer.  Caches written before the keys were
+    stored hold exactly the keys of the default test converters, in order."""
+    if "key_converters" not in stored.files:
+        has = sum(1 for name in stored.files if name[1:].isdigit() and name[0] == "p")
+        return {key: j for j, key in enumerate(keys)} if has == len(keys) else None
+    where = {(str(c), int(i)): j for j, (c, i) in enumerate(zip(stored["key_converters"], stored["key_pages"]))}
+    return where if all(key in where for key in keys) else None
 
 
 def evaluation_of(corpus: Corpus, probabilities: list[np.ndarray | None], converter: str, pages: np.ndarray,
@@ -302,6 +321,16 @@ def tables_for(title: str, evaluations: dict[str, Evaluation], fields=("dataset"
     return "\n".join(parts)
 
 
+def scored_converters() -> tuple[str, ...]:
+    """The dumps every fold's model is scored on: the shared files', each training converter's,
+    and the unseen converters'."""
+    return (SHARED, *CONVERTERS, *UNSEEN)
+
+
+def converter_name(converter: str) -> str:
+    return f"{converter} (unseen)" if converter in UNSEEN else converter
+
+
 def best_peer(peers: dict[str, Evaluation], pick=lambda e: e.overall) -> tuple[str, object]:
     return max(((name, pick(e)) for name, e in peers.items() if pick(e) is not None), key=lambda item: item[1].chars.f1)
 
@@ -320,13 +349,13 @@ def converter_table(corpus: Corpus, default: dict, loco: dict, peers: dict[str, 
     rows = []
     for file in files:
         pages = corpus.page_indices(file)
-        scores = {c: evaluation_of(corpus, default[c], c, pages, threshold).overall for c in (SHARED, *CONVERTERS)}
+        scores = {c: evaluation_of(corpus, default[c], c, pages, threshold).overall for c in scored_converters()}
         best = max(s.chars.f1 for s in scores.values())
         html_peers = {name: e for name, e in peers.get(file, {}).items() if name in HTML_PEERS}
         peer_name, peer = best_peer(html_peers) if html_peers else ("-", None)
-        for c in (SHARED, *CONVERTERS):
+        for c in scored_converters():
             left_out = evaluation_of(corpus, loco[c][c], c, pages, threshold).overall.chars.f1 if c in loco else None
-            rows.append([file, c, str(scores[c].n_pages), f"{scores[c].chars.f1:.4f}", f"{scores[c].lines.f1:.4f}",
+            rows.append([file, converter_name(c), str(scores[c].n_pages), f"{scores[c].chars.f1:.4f}", f"{scores[c].lines.f1:.4f}",
                          "-" if left_out is None else f"{left_out:.4f}",
                          "-" if peer is None else f"{peer.chars.f1:.4f} ({peer_name})",
                          f"{scores[c].chars.f1 - best:+.4f}"])
@@ -368,9 +397,9 @@ def screen_report(corpus: Corpus, systems: dict[str, dict], files: Sequence[str]
     for system, default in systems.items():
         for file in files:
             pages = corpus.page_indices(file)
-            for c in (SHARED, *CONVERTERS):
+            for c in scored_converters():
                 e = evaluation_of(corpus, default[c], c, pages, threshold)
-                rows.append(row(f"{system} {file} {c} ({e.overall.n_pages})", e.overall))
+                rows.append(row(f"{system} {file} {converter_name(c)} ({e.overall.n_pages})", e.overall))
                 if c == SHARED:
                     for name, groups in sorted(e.groups.items()):
                         rows += [row(f"{system} {file} {name}={value} ({scores.n_pages})", scores)
@@ -413,7 +442,7 @@ def without_pairs(peers: dict[str, Evaluation | list]) -> dict[str, Evaluation]:
 
 
 def main(argv=None) -> None:
-    global INTERNAL_FOLDS, CONVENTIONS
+    global INTERNAL_FOLDS, CONVENTIONS, UNSEEN
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--dumps-dir", type=Path, default=DUMPS)
@@ -432,6 +461,9 @@ def main(argv=None) -> None:
     parser.add_argument("--gold-conventions", nargs="*", choices=ALL_CONVENTIONS, default=None, metavar="NAME",
                         help="tell the model the training pages' gold conventions (train --gold-conventions): "
                              f"those named, or all ({', '.join(ALL_CONVENTIONS)})")
+    parser.add_argument("--unseen", nargs="+", default=[], metavar="CONVERTER",
+                        help="also score every fold's model on these converters' dumps (benchmarks/dumps.py makes "
+                             "them), which training never sees")
     parser.add_argument("--loco", nargs="*", metavar="CONVERTER", default=None,
                         help="also leave each converter (or each one named) out of training")
     parser.add_argument("--loco-folds", type=int, default=2)
@@ -453,11 +485,18 @@ def main(argv=None) -> None:
         if k > len(CONVERTERS):
             parser.error(f"{name}={k}: a page has only {len(CONVERTERS)} dumps, one per converter")
 
-    corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, CONVERTERS)
+    from boilerkit.convert import CONVERTERS as KNOWN_CONVERTERS
+
+    unknown = [c for c in args.unseen if c not in KNOWN_CONVERTERS or c in CONVERTERS]
+    if unknown:
+        parser.error(f"--unseen: {', '.join(unknown)} is not a converter that training leaves out; choose from "
+                     + ", ".join(c for c in KNOWN_CONVERTERS if c not in CONVERTERS))
+    UNSEEN = tuple(args.unseen)
+    corpus = load_corpus(args.data_dir, args.dumps_dir, args.files, (*CONVERTERS, *UNSEEN))
     threshold = build_model().threshold
     fold = page_folds(corpus, args.folds, args.seed, args.group_by)
     model_seed = args.seed if args.model_seed is None else args.model_seed
-    systems = cross_validate(corpus, fold, CONVERTERS, (SHARED, *CONVERTERS), args.dumps_per_page, model_seed,
+    systems = cross_validate(corpus, fold, CONVERTERS, scored_converters(), args.dumps_per_page, model_seed,
                              f"default-{args.group_by}", args.force, args.only_fold)
     if args.only_fold is not None:
         print(screen_report(corpus, systems, args.files, threshold))
@@ -482,6 +521,8 @@ def main(argv=None) -> None:
         + f"); each training page dumped by {args.dumps_per_page} of the converters "
         + "".join(f"({k} for {name}) " for name, k in DUMPS_PER_DATASET.items()) +
         f"{', '.join(CONVERTERS)} (picked from its id); "
+        + (f"every test page also scored on its dumps by {', '.join(UNSEEN)}, which no training page is "
+           "dumped by; " if UNSEEN else "")
         + (f"training pages tell the model their gold conventions of {' and '.join(CONVENTIONS)} "
            f"(--gold-conventions {' '.join(CONVENTIONS)}): `boilerkit` cleans every page by boilerkit's own "
            "(no user comments, the headline kept), `boilerkit_as_gold` each page by its gold's ("

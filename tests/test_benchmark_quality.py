@@ -146,3 +146,42 @@ def test_more_dumps_of_a_page_than_it_has_are_refused(arguments, capsys, monkeyp
     with pytest.raises(SystemExit) as stop:
         quality.main(arguments)
     assert stop.value.code == 2 and "one per converter" in capsys.readouterr().err
+
+
+def test_unseen_converters_are_scored_but_never_trained_on(spied):
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    trained_with = ("html-text", "html2text")  # lynx plays the unseen converter
+    result = quality.cross_validate(corpus, fold, trained_with, (quality.SHARED, *trained_with, "lynx"), 1, 0, "t",
+                                    force=False)[quality.SYSTEM]
+    for i, probabilities in enumerate(result["lynx"]):
+        np.testing.assert_allclose(probabilities, [i / 100] * 2)
+    assert len(Spy.trained_on) == 3
+
+
+def test_a_cache_made_for_more_converters_serves_fewer_and_not_more(spied):
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    quality.cross_validate(corpus, fold, CONVERTERS, (quality.SHARED, "lynx", "html2text"), 2, 0, "t", force=False)
+    fewer = quality.cross_validate(corpus, fold, CONVERTERS, ("html2text",), 2, 0, "t", force=False)[quality.SYSTEM]
+    assert len(Spy.trained_on) == 3  # served from the cache
+    for i, probabilities in enumerate(fewer["html2text"]):
+        np.testing.assert_allclose(probabilities, [i / 100] * 2)
+    quality.cross_validate(corpus, fold, CONVERTERS, ("html2text", "html-text"), 2, 0, "t", force=False)
+    assert len(Spy.trained_on) == 6  # html-text was not in it: fitted again
+
+
+def test_a_cache_without_its_keys_is_read_in_the_order_it_was_written(spied):
+    corpus = make_corpus()
+    fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
+    quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)
+    for path in quality.CACHE.glob("cv-t-*.npz"):  # as caches were written before the keys were stored
+        stored = dict(np.load(path))
+        del stored["key_converters"], stored["key_pages"]
+        np.savez_compressed(path, **stored)
+    again = quality.cross_validate(corpus, fold, CONVERTERS, ("lynx",), 2, 0, "t", force=False)[quality.SYSTEM]
+    assert len(Spy.trained_on) == 3
+    for i, probabilities in enumerate(again["lynx"]):
+        np.testing.assert_allclose(probabilities, [i / 100] * 2)
+    quality.cross_validate(corpus, fold, CONVERTERS, ("lynx", "html2text"), 2, 0, "t", force=False)
+    assert len(Spy.trained_on) == 6  # more keys than the old cache holds: fitted again
