@@ -1,7 +1,7 @@
 """HTML to plain-text dumps, made the way users' converters make them.
 
 Users' dumps come from many HTML-to-text converters, and a model trained on one converter's
-lines meets another's in use.  :data:`CONVERTERS` names five (name -> ``html -> lines``), so
+lines meets another's in use.  :data:`CONVERTERS` names seven (name -> ``html -> lines``), so
 that the same pages can be turned into dumps of each and labelled from their gold text
 (``boilerkit label --converter``, ``benchmarks/dumps.py``):
 
@@ -14,6 +14,7 @@ that the same pages can be turned into dumps of each and labelled from their gol
   ``# `` headings, ``* `` bullets, paragraphs unwrapped (``body_width=0``);
 * ``lynx``: ``lynx -dump`` of the Debian text browser: 80 columns (paragraphs hard-wrapped),
   ``[12]`` link numbers inline and the "References" list at the end;
+* ``lynx-nolist``: ``lynx -dump -nolist``, the same without link numbers or "References";
 * ``w3m``: ``w3m -dump``, the other text browser: 80 columns too, but ``•`` bullets, no link
   numbers and table cells side by side.  The bundled model is not trained on it: it stands for
   the converters users bring that training never saw (``benchmarks/quality.py --unseen``).
@@ -23,7 +24,7 @@ dumps were made") and follow its line convention exactly: **lines split on newli
 trailing whitespace stripped, empty and whitespace-only lines dropped**.  On the shared
 pages they reproduce the shipped ``lines`` of every page (``benchmarks/results/dumps.txt``).
 
-The other four keep **blank lines as the tool emits them**: a run of blank lines becomes
+The other five keep **blank lines as the tool emits them**: a run of blank lines becomes
 one empty line, none at the start or the end; trailing whitespace is stripped and leading
 indentation kept.  In users' dumps of these tools a blank line separates paragraphs (and a
 lynx paragraph is several wrapped lines), so the model should see them.
@@ -76,6 +77,8 @@ _UTF8_BOM = "\ufeff"
 # file it keeps standard input in, so the References list would change from run to run.  A
 # page's own <base> comes later and wins (lynx takes the last one).
 _LYNX_BASE = '<base href="file:///">'
+_LYNX_DUMP = ["-dump", "-stdin", "-force_html", f"-width={LYNX_WIDTH}", "-assume_charset=utf-8",
+              "-display_charset=utf-8"]
 
 
 HTML_PRESCAN_BYTES = 1024
@@ -224,11 +227,13 @@ def html2text(html: str) -> list[str]:
 def lynx(html: str) -> list[str]:
     """``lynx -dump`` of the page read from standard input, UTF-8 in and out, 80 columns,
     default link numbering (``[12]`` markers and the "References" list)."""
-    command = [
-        "-dump", "-stdin", "-force_html", f"-width={LYNX_WIDTH}",
-        "-assume_charset=utf-8", "-display_charset=utf-8",
-    ]
-    return _text_browser("lynx", command, _UTF8_BOM + _LYNX_BASE + html, LYNX_INSTALL_HINT)
+    return _text_browser("lynx", _LYNX_DUMP, _UTF8_BOM + _LYNX_BASE + html, LYNX_INSTALL_HINT)
+
+
+def lynx_nolist(html: str) -> list[str]:
+    """``lynx -dump -nolist``, what guides to plain text with lynx recommend: as :func:`lynx`,
+    but no link numbers and no "References" list, so nothing in the text marks a link."""
+    return _text_browser("lynx", [*_LYNX_DUMP, "-nolist"], _UTF8_BOM + _LYNX_BASE + html, LYNX_INSTALL_HINT)
 
 
 def w3m(html: str) -> list[str]:
@@ -263,9 +268,10 @@ CONVERTERS: dict[str, Callable[[str], list[str]]] = {
     "resiliparse": resiliparse,
     "html2text": html2text,
     "lynx": lynx,
+    "lynx-nolist": lynx_nolist,
     "w3m": w3m,
 }
-"""Converter name -> ``html -> lines``; each function is named after its key."""
+"""Converter name -> ``html -> lines``; each function is named after its key (``-`` as ``_``)."""
 
 
 # ------------------------------------------------------------------------------- running

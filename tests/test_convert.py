@@ -25,8 +25,9 @@ from .conftest import EXAMPLES
 PAGE = (EXAMPLES / "news-page.html").read_text(encoding="utf-8")
 GOLD = (EXAMPLES / "news-page.gold.txt").read_text(encoding="utf-8")
 SHARED_CONVENTION = ("html-text", "inscriptis")
-BLANK_LINE_CONVENTION = ("resiliparse", "html2text", "lynx", "w3m")
+BLANK_LINE_CONVENTION = ("resiliparse", "html2text", "lynx", "lynx-nolist", "w3m")
 TEXT_BROWSERS = ("lynx", "w3m")
+BINARY = {"lynx": "lynx", "lynx-nolist": "lynx", "w3m": "w3m"}
 LIBRARY = {"html-text": "html_text", "inscriptis": "inscriptis", "resiliparse": "resiliparse",
            "html2text": "html2text"}
 LONG_SENTENCE = "The town council voted on Tuesday evening to replace the old iron bridge"
@@ -34,8 +35,9 @@ LONG_SENTENCE = "The town council voted on Tuesday evening to replace the old ir
 
 def missing(name: str) -> str | None:
     """Why a converter cannot run here (its library or binary is not installed), or None."""
-    if name in TEXT_BROWSERS:
-        return None if shutil.which(name) else f"{name} not installed (apt-get install {name})"
+    if name in BINARY:
+        binary = BINARY[name]
+        return None if shutil.which(binary) else f"{binary} not installed (apt-get install {binary})"
     try:
         __import__(LIBRARY[name])
     except ImportError:
@@ -119,6 +121,15 @@ def test_lynx_numbers_links_wraps_at_80_columns_and_lists_references(name):
     assert "References" in lines and lines[-1].strip().startswith("16. ")
     start = next(i for i, line in enumerate(lines) if "The town council voted" in line)
     assert lines[start + 1].strip().startswith("bridge over the river"), "a paragraph is wrapped"
+
+
+@pytest.mark.parametrize("name", each(["lynx-nolist"]))
+def test_lynx_nolist_is_lynx_without_link_numbers_or_references(name):
+    lines = convert(PAGE, name)
+    numbered = convert(PAGE, "lynx")
+    assert any(line.strip() == "* Sport" for line in lines)
+    assert "References" not in lines and not any("[4]" in line for line in lines)
+    assert len(lines) < len(numbered)
 
 
 @pytest.mark.parametrize("name", each(["w3m"]))
