@@ -2,9 +2,10 @@
 scored per dump line by one rule, with folds that keep sites apart.
 
 The pages are those of the shared data's three files (classic news/blog pages, WCXB's modern
-pages of seven types, Fundus's multilingual news), each dumped by five converters
+pages of seven types, Fundus's multilingual news), each dumped by six converters
 (``benchmarks/dumps.py``: html-text, inscriptis, resiliparse, html2text Markdown, lynx
-``-dump``), and as the shared files have them (each page by html-text or inscriptis).
+``-dump`` with and without its link numbers), and as the shared files have them (each page
+by html-text or inscriptis).
 
 * **The default recipe** (``boilerkit.model.build_model``, threshold 0.5, never tuned on the
   test folds): 5-fold cross-validation over all pages of the three files together, grouped by
@@ -62,7 +63,7 @@ CACHE = ROOT / "benchmarks" / "cache"
 DUMPS = CACHE / "dumps"
 RESULTS = ROOT / "benchmarks" / "results"
 FILES = ("lines.jsonl.gz", "lines-wcxb.jsonl.gz", "lines-fundus.jsonl.gz")
-CONVERTERS = ("html-text", "inscriptis", "resiliparse", "html2text", "lynx")
+CONVERTERS = ("html-text", "inscriptis", "resiliparse", "html2text", "lynx", "lynx-nolist")
 # Converters whose dumps are scored but never trained on (--unseen): the converters users
 # bring that training never saw.
 UNSEEN: tuple[str, ...] = ()

@@ -41,8 +41,9 @@ from .stopwords import STOPWORDS
 # article of the shared data's one Hindi page (char F1 0.24).
 TERMINAL_PUNCTUATION = ".!?…。！？｡．‼⁇⁈⁉।॥؟۔։።။។།"
 CLOSING_QUOTES = "\"'”’»)]"
-# Bullets and list markers that converters (inscriptis, lynx, html2text) put before items.
-BULLETS = "*•·◦▪▫‣⁃-–—>»›+o■□●○◆◇►▸"
+# Bullets and list markers that converters (inscriptis, lynx, html2text) put before items;
+# w3m marks the levels of nested lists with • □ ☆ ○ ■ ★.
+BULLETS = "*•·◦▪▫‣⁃-–—>»›+o■□●○◆◇►▸☆★"
 # Separators between items of a menu or a breadcrumb trail.
 SEPARATORS = "|/»›·•>:–—"
 

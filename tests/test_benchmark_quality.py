@@ -140,7 +140,11 @@ def test_as_gold_each_page_is_cleaned_by_its_gold_convention(spied, monkeypatch)
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize("arguments", [["--dumps-per-dataset", "fundus=10"], ["--dumps-per-page", "6"]])
+# one more than a page's dumps (one per converter): refused before anything is read or fitted
+TOO_MANY = str(len(quality.CONVERTERS) + 1)
+
+
+@pytest.mark.parametrize("arguments", [["--dumps-per-dataset", f"fundus={TOO_MANY}"], ["--dumps-per-page", TOO_MANY]])
 def test_more_dumps_of_a_page_than_it_has_are_refused(arguments, capsys, monkeypatch):
     monkeypatch.setattr(quality, "DUMPS_PER_DATASET", {})
     with pytest.raises(SystemExit) as stop:
