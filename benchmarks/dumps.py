@@ -148,14 +148,14 @@ class DumpStats:
         pages = max(self.pages, 1)
         same = f"{self.identical}/{self.compared} ({self.identical / self.compared:.1%})" if self.compared else "-"
         return (
-            f"{name:<12} {self.pages:>6} {len(self.failed):>6} {self.lines:>9} {self.content_lines / max(self.lines, 1):>8.1%}"
+            f"{name:<17} {self.pages:>6} {len(self.failed):>6} {self.lines:>9} {self.content_lines / max(self.lines, 1):>8.1%}"
             f" {self.coverage_sum / pages:>6.3f} {self.below_min_coverage:>5} {same:>20}"
             f" {self.convert_seconds / attempted:>9.4f} {self.label_seconds / pages:>9.4f}"
         )
 
 
 HEADER = (
-    f"{'converter':<12} {'pages':>6} {'failed':>6} {'lines':>9} {'content':>8} {'cover':>6} {'<0.5':>5}"
+    f"{'converter':<17} {'pages':>6} {'failed':>6} {'lines':>9} {'content':>8} {'cover':>6} {'<0.5':>5}"
     f" {'same as shared':>20} {'convert s':>9} {'label s':>9}"
 )
 

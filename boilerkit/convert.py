@@ -1,7 +1,7 @@
 """HTML to plain-text dumps, made the way users' converters make them.
 
 Users' dumps come from many HTML-to-text converters, and a model trained on one converter's
-lines meets another's in use.  :data:`CONVERTERS` names seven (name -> ``html -> lines``), so
+lines meets another's in use.  :data:`CONVERTERS` names eight (name -> ``html -> lines``), so
 that the same pages can be turned into dumps of each and labelled from their gold text
 (``boilerkit label --converter``, ``benchmarks/dumps.py``):
 
@@ -12,6 +12,7 @@ that the same pages can be turned into dumps of each and labelled from their gol
   library's other defaults written out (see :func:`resiliparse`);
 * ``html2text``: Markdown, as LLM-era scrapers emit it: ``[text](url)``, ``![alt](src)``,
   ``# `` headings, ``* `` bullets, paragraphs unwrapped (``body_width=0``);
+* ``html2text-wrapped``: the same Markdown wrapped at 78 columns, html2text's own default;
 * ``lynx``: ``lynx -dump`` of the Debian text browser: 80 columns (paragraphs hard-wrapped),
   ``[12]`` link numbers inline and the "References" list at the end;
 * ``lynx-nolist``: ``lynx -dump -nolist``, the same without link numbers or "References";
@@ -24,7 +25,7 @@ dumps were made") and follow its line convention exactly: **lines split on newli
 trailing whitespace stripped, empty and whitespace-only lines dropped**.  On the shared
 pages they reproduce the shipped ``lines`` of every page (``benchmarks/results/dumps.txt``).
 
-The other five keep **blank lines as the tool emits them**: a run of blank lines becomes
+The other six keep **blank lines as the tool emits them**: a run of blank lines becomes
 one empty line, none at the start or the end; trailing whitespace is stripped and leading
 indentation kept.  In users' dumps of these tools a blank line separates paragraphs (and a
 lynx paragraph is several wrapped lines), so the model should see them.
@@ -224,6 +225,12 @@ def html2text(html: str) -> list[str]:
     return lines_with_blanks(converter.handle(html))
 
 
+def html2text_wrapped(html: str) -> list[str]:
+    """html2text's Markdown with all its defaults, as its command line gives it: paragraphs
+    wrapped at 78 columns (a link is never broken across lines)."""
+    return lines_with_blanks(_library("html2text").HTML2Text().handle(html))
+
+
 def lynx(html: str) -> list[str]:
     """``lynx -dump`` of the page read from standard input, UTF-8 in and out, 80 columns,
     default link numbering (``[12]`` markers and the "References" list)."""
@@ -267,6 +274,7 @@ CONVERTERS: dict[str, Callable[[str], list[str]]] = {
     "inscriptis": inscriptis,
     "resiliparse": resiliparse,
     "html2text": html2text,
+    "html2text-wrapped": html2text_wrapped,
     "lynx": lynx,
     "lynx-nolist": lynx_nolist,
     "w3m": w3m,

@@ -82,7 +82,7 @@ def test_figures_count_low_coverage_pages_and_identical_dumps_of_the_same_conver
     assert stats["lynx"].compared == 0
     output = capsys.readouterr().out
     assert "1/1 (100.0%)" in output and "0/1 (0.0%)" in output
-    assert "dropped from the shared data (html-text 1, inscriptis 1, resiliparse 1, html2text 1, lynx 1, lynx-nolist 1, w3m 1)" in output
+    assert "dropped from the shared data (html-text 1, inscriptis 1, resiliparse 1, html2text 1, html2text-wrapped 1, lynx 1, lynx-nolist 1, w3m 1)" in output
 
 
 def test_existing_files_are_kept_unless_forced(data_dir, monkeypatch):

@@ -25,11 +25,11 @@ from .conftest import EXAMPLES
 PAGE = (EXAMPLES / "news-page.html").read_text(encoding="utf-8")
 GOLD = (EXAMPLES / "news-page.gold.txt").read_text(encoding="utf-8")
 SHARED_CONVENTION = ("html-text", "inscriptis")
-BLANK_LINE_CONVENTION = ("resiliparse", "html2text", "lynx", "lynx-nolist", "w3m")
+BLANK_LINE_CONVENTION = ("resiliparse", "html2text", "html2text-wrapped", "lynx", "lynx-nolist", "w3m")
 TEXT_BROWSERS = ("lynx", "w3m")
 BINARY = {"lynx": "lynx", "lynx-nolist": "lynx", "w3m": "w3m"}
 LIBRARY = {"html-text": "html_text", "inscriptis": "inscriptis", "resiliparse": "resiliparse",
-           "html2text": "html2text"}
+           "html2text": "html2text", "html2text-wrapped": "html2text"}
 LONG_SENTENCE = "The town council voted on Tuesday evening to replace the old iron bridge"
 
 
@@ -121,6 +121,16 @@ def test_lynx_numbers_links_wraps_at_80_columns_and_lists_references(name):
     assert "References" in lines and lines[-1].strip().startswith("16. ")
     start = next(i for i, line in enumerate(lines) if "The town council voted" in line)
     assert lines[start + 1].strip().startswith("bridge over the river"), "a paragraph is wrapped"
+
+
+@pytest.mark.parametrize("name", each(["html2text-wrapped"]))
+def test_html2text_wrapped_wraps_at_78_columns_but_never_inside_a_link(name):
+    lines = convert(PAGE, name)
+    unwrapped = convert(PAGE, "html2text")
+    long_line = next(line for line in unwrapped if line.startswith(LONG_SENTENCE))
+    assert long_line not in lines and any(line.startswith(LONG_SENTENCE[:40]) for line in lines)
+    assert max(len(line) for line in lines if "](" not in line) <= 78
+    assert "[more than two years](/news/bridge-debate)." in "\n".join(lines)
 
 
 @pytest.mark.parametrize("name", each(["lynx-nolist"]))

@@ -256,7 +256,7 @@ def test_unknown_converter_is_one_line_before_anything_is_written(pages_file, tm
     result = run("label", pages_file, "-c", "pandoc", "-o", out)
     assert result.exit_code != 0 and not out.exists()
     assert result.output.strip() == ("boilerkit: error: unknown converter 'pandoc': choose from "
-                                     "html-text, inscriptis, resiliparse, html2text, lynx, lynx-nolist, w3m")
+                                     "html-text, inscriptis, resiliparse, html2text, html2text-wrapped, lynx, lynx-nolist, w3m")
 
 
 def test_missing_converter_library_says_how_to_install_it(pages_file, tmp_path, monkeypatch):
