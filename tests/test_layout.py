@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import numpy as np
+import pytest
 
 from boilerkit.features import as_rows, batch_of, compute_features
 from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, logical_labels, logical_means, logical_rows,
@@ -67,6 +68,25 @@ def test_wrapped_at_other_widths_too():
     for width in (64, 72, 100):
         layout = logical_rows(wrapped_dump(width))
         assert [text.strip() for text in layout.rows[len(MENU):, 1]] == PARAGRAPHS
+
+
+@pytest.mark.parametrize("link_words", [1, 2], ids=["link-of-one-word", "link-text-broken-across-lines"])
+def test_markdown_wrapped_around_unbreakable_link_targets_is_still_wrapped(link_words):
+    """html2text's default Markdown: lines with a link target run far past the width (a URL
+    is never broken), and must not be taken for the width; the line before a link moved
+    whole to the next line ends early."""
+    url = "https://example.org/" + "a-long-path-segment/" * 8
+    lines = [f"* [Menu item {i}](/section/{i})" for i in range(4)] + [""]
+    for paragraph in PARAGRAPHS:
+        words = paragraph.split()
+        words[3:3 + link_words] = [f"[{' '.join(words[3:3 + link_words])}]({url})"]  # a link inside the paragraph
+        lines += textwrap.wrap(" ".join(words), 78, break_long_words=False, break_on_hyphens=False) + [""]
+    lines = lines[:-1]
+    assert max(map(len, lines)) > 160  # the link lines stick far out
+    layout = logical_rows(lines)
+    paragraphs = [text for text in layout.rows[:, 1] if not text.startswith("*")]
+    assert len(paragraphs) == len(PARAGRAPHS)  # each paragraph joined into one logical line
+    assert all(url in text for text in paragraphs)
 
 
 def test_a_blank_line_is_content_only_between_content():
