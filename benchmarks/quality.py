@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from boilerkit.conventions import CONVENTIONS as ALL_CONVENTIONS, conventions_of  # noqa: E402
+from boilerkit.convert import CONVERTERS as KNOWN_CONVERTERS  # noqa: E402
 from boilerkit.evaluate import Evaluation, evaluate_pages, gold_cleaners  # noqa: E402
 from boilerkit.features import FEATURES, as_rows  # noqa: E402
 from boilerkit.model import build_model, dumps_of_each_page, training_arrays, training_conventions  # noqa: E402
@@ -485,8 +486,6 @@ def main(argv=None) -> None:
     for name, k in [("--dumps-per-page", args.dumps_per_page), *DUMPS_PER_DATASET.items()]:
         if k > len(CONVERTERS):
             parser.error(f"{name}={k}: a page has only {len(CONVERTERS)} dumps, one per converter")
-
-    from boilerkit.convert import CONVERTERS as KNOWN_CONVERTERS
 
     unknown = [c for c in args.unseen if c not in KNOWN_CONVERTERS or c in CONVERTERS]
     if unknown:

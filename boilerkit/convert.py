@@ -227,7 +227,8 @@ def html2text(html: str) -> list[str]:
 
 def html2text_wrapped(html: str) -> list[str]:
     """html2text's Markdown with all its defaults, as its command line gives it: paragraphs
-    wrapped at 78 columns (a link is never broken across lines)."""
+    wrapped at 78 columns.  Long links are broken too, their text between words and their
+    target at a hyphen, so a target's tail can begin the next line."""
     return lines_with_blanks(_library("html2text").HTML2Text().handle(html))
 
 

@@ -114,7 +114,7 @@ def _kth_largest_per_document(values: np.ndarray, doc: np.ndarray, eligible: np.
 
 def wrap_widths(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None = None) -> np.ndarray:
     """Each line's document's wrap width in columns, 0 where the document is not wrapped;
-    ``unbreakable``: lines that do not tell the width (see :func:`holds_link_target`)."""
+    ``unbreakable``: lines that do not tell the width (:func:`holds_link_target`)."""
     n_docs = int(batch.doc[-1]) + 1 if batch.n else 0
     counted = batch.n_space_words >= WIDTH_LINE_MIN_WORDS  # breaks fall between spaces, whatever the word rule
     if unbreakable is not None:
@@ -147,18 +147,19 @@ def raw_first_words(lines: list[str], rows: np.ndarray) -> np.ndarray:
                     dtype=np.int64)
 
 
-def continues_next(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None = None,
-                   lines: list[str] | None = None) -> np.ndarray:
+def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = None) -> np.ndarray:
     """Whether each line is wrapped into the next one: same document, no blank line between,
-    and the next line's first word would not have fitted after it.  With ``unbreakable``
-    (and the ``lines`` themselves), a line holding a link target is measured as written: a
-    wrapping tool moved the whole link to the next line, not only its visible text."""
+    and the next line's first word would not have fitted after it.  Given the batch's raw
+    ``lines``, those holding a link target do not set the width and their first word is
+    measured as written: a wrapping tool moved the whole link to the next line, not only its
+    visible text."""
+    unbreakable = None if lines is None else holds_link_target(lines)
     width = wrap_widths(batch, widths, unbreakable)
     follows = np.zeros(batch.n, dtype=bool)
     if batch.n < 2:
         return follows
     first_word = batch.first_word_len
-    if unbreakable is not None and lines is not None and unbreakable.any():
+    if unbreakable is not None and unbreakable.any():
         rows = np.flatnonzero(unbreakable)
         first_word = first_word.copy()
         first_word[rows] = np.maximum(first_word[rows], raw_first_words(lines, rows))
@@ -183,7 +184,7 @@ def logical_rows(X, compiled: bool | None = None) -> Layout:
     batch = make_batch(kept_docs, kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids),
                        compiled=compiled)
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
-    joins = continues_next(batch, widths, holds_link_target(kept_lines), kept_lines)
+    joins = continues_next(batch, widths, kept_lines)
     starts = np.flatnonzero(np.r_[True, ~joins[:-1]]) if len(kept) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, len(kept)])
     rows = np.empty((len(starts), 4), dtype=object)

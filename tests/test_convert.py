@@ -124,7 +124,7 @@ def test_lynx_numbers_links_wraps_at_80_columns_and_lists_references(name):
 
 
 @pytest.mark.parametrize("name", each(["html2text-wrapped"]))
-def test_html2text_wrapped_wraps_at_78_columns_but_never_inside_a_link(name):
+def test_html2text_wrapped_wraps_at_78_columns_and_keeps_a_short_link_whole(name):
     lines = convert(PAGE, name)
     unwrapped = convert(PAGE, "html2text")
     long_line = next(line for line in unwrapped if line.startswith(LONG_SENTENCE))
