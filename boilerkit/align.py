@@ -10,8 +10,8 @@ The method, in the order :func:`align_labels` applies it:
 
 1. **Normalise and tokenise** both sides (:func:`normalize`, :func:`tokenize`), after
    removing what a converter adds that is not the page's text
-   (:func:`boilerkit.markup.visible_text`: Markdown link targets and image syntax, lynx's
-   ``[12]`` link numbers, Markdown escapes), so that ``[Home](/)`` or ``[12]Home`` matches the
+   (:func:`boilerkit.markup.visible_lines`: Markdown link targets, whole or broken over
+   lines, and image syntax, lynx's ``[12]`` link numbers, Markdown escapes), so that ``[Home](/)`` or ``[12]Home`` matches the
    gold's "Home".  The gold is read the same way, for a gold copied with Markdown or with
    glued footnote links.  Markdown emphasis needs nothing: ``*``, ``_``, ``#`` and backticks
    are not word characters for :data:`TOKEN_PATTERN`.
@@ -43,7 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .markup import visible_text
+from .markup import visible_lines, visible_text
 
 # --- Thresholds.  Values are those of the data set's labelling rule (README, "How the
 # --- labels were made") where it states one; the others were tuned on that data set with
@@ -480,7 +480,7 @@ def align_labels(lines: Sequence[str], gold: str) -> Alignment:
     >>> align_labels(["Menu", "The cat sat on the mat."], "The cat sat on the mat.").labels.tolist()
     [0, 1]
     """
-    line_tokens = [tokenize(visible_text(line)) for line in lines]
+    line_tokens = [tokenize(line) for line in visible_lines(list(lines))]
     n_tokens = [len(t) for t in line_tokens]
     gold_text = _Gold(tokenize(visible_text(gold)))
     line_coverage = np.zeros(len(lines))

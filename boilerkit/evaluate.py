@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .markup import visible_text
+from .markup import visible_lines
 
 
 def _safe_ratio(numerator: float, denominator: float) -> float:
@@ -68,11 +68,11 @@ def char_weights(lines: Sequence[str]) -> np.ndarray:
 
     Whitespace is left out so that indentation added by a converter does not count, the
     same rule the data set's statistics use ("whitespace-stripped characters"); so is what
-    a converter adds that is not text of the page (:func:`boilerkit.markup.visible_text`:
-    Markdown link targets and image sources, lynx's link numbers), or a line of html2text
+    a converter adds that is not text of the page (:func:`boilerkit.markup.visible_lines`:
+    Markdown link targets, whole or broken over lines, and image sources, lynx's link numbers), or a line of html2text
     Markdown would weigh its URLs, often more than its words.
     """
-    visible = visible_text("\n".join(lines)).split("\n") if lines else []
+    visible = visible_lines(list(lines))
     return np.fromiter((len("".join(line.split())) for line in visible), dtype=np.int64, count=len(lines))
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import BULLETS, SPACE, Batch, DocumentIndex, make_batch, run_numbers, split_rows
+from .markup import BROKEN_LINK_TARGET, OPEN_LINK_TARGET
 
 # Greedy wrapping fills lines to a width: 72-80 columns for text browsers and mail, up to
 # ~132 for wide terminals.  Narrower "widths" are short lines (menus), wider ones prose.
@@ -140,6 +141,30 @@ def holds_link_target(lines: list[str]) -> np.ndarray:
     return np.fromiter(map(operator.contains, lines, itertools.repeat("](")), dtype=bool, count=len(lines))
 
 
+# A broken link target spans at most this many lines (its first and the lines of URL after it).
+MAX_TARGET_LINES = 16
+
+
+def broken_targets(lines: list[str], batch: Batch, candidates: np.ndarray) -> np.ndarray:
+    """Whether each line continues into the next because a Markdown link target is broken
+    between them (:data:`boilerkit.markup.BROKEN_LINK_TARGET`, as
+    :func:`boilerkit.markup.visible_lines` reads it): in the same document, no blank line
+    between.  ``candidates``: the lines holding ``](`` (:func:`holds_link_target`), the
+    only ones a broken target can begin on.  Wrapped or not, such lines are one link."""
+    joins = np.zeros(batch.n, dtype=bool)
+    rows = np.flatnonzero(candidates)
+    for i in [i for i in rows.tolist() if OPEN_LINK_TARGET.search(lines[i])]:
+        stop = min(i + MAX_TARGET_LINES, batch.n)
+        # the run of lines a target can reach: this document's, with no blank line between
+        stop = i + 1 + int(np.argmax(np.r_[(batch.doc[i + 1:stop] != batch.doc[i])
+                                         | (batch.blank_before[i + 1:stop] > 0), True]))
+        text = "\n".join(lines[i:stop])
+        match = BROKEN_LINK_TARGET.match(text, text.rfind("](", 0, len(lines[i])))
+        if match is not None:
+            joins[i:i + match.group(0).count("\n")] = True
+    return joins
+
+
 def raw_first_words(lines: list[str], rows: np.ndarray) -> np.ndarray:
     """The length of the first word of ``lines[i]`` as written, link target and all, for
     each ``i`` in ``rows`` (a few lines: those holding a link target)."""
@@ -152,7 +177,8 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
     and the next line's first word would not have fitted after it.  Given the batch's raw
     ``lines``, those holding a link target do not set the width and their first word is
     measured as written: a wrapping tool moved the whole link to the next line, not only its
-    visible text."""
+    visible text; and a line whose link target is broken continues into the next, wrapped
+    or not (:func:`broken_targets`)."""
     unbreakable = None if lines is None else holds_link_target(lines)
     width = wrap_widths(batch, widths, unbreakable)
     follows = np.zeros(batch.n, dtype=bool)
@@ -167,6 +193,8 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
     next_is_item = np.isin(batch.first_char[1:], _BULLET_CODES) & (batch.second_char[1:] == ord(" "))
     follows[:-1] = ((width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
                     & (widths[:-1] + 1 + next_first_word > width[:-1]) & ~next_is_item)
+    if unbreakable is not None and unbreakable.any():
+        follows |= broken_targets(lines, batch, unbreakable)
     return follows
 
 

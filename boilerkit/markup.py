@@ -31,6 +31,13 @@ link text, number of links, link-only lines, headings, list items and images):
 
 The two line-start patterns use ``re.MULTILINE``, so they find every line's marker in a batch
 joined by ``\n`` too.
+
+One thing crosses lines: a wrapping converter (html2text's default, 78 columns) breaks a long
+link *target* at a hyphen or a slash, ``[Plan](/marathon-training-`` then
+``plan/13-week-plan)``, and the second line is URL, not text.  :func:`visible_lines` takes
+a dump's lines and removes such targets too (:data:`BROKEN_LINK_TARGET`), keeping one visible
+line a line; :func:`boilerkit.layout.logical_rows` joins the lines of a broken target, so the
+model sees the link whole.
 """
 
 from __future__ import annotations
@@ -62,6 +69,19 @@ MARKDOWN_LINK_END = re.compile(r"\]" + _TARGET.format(url="url", title="title"))
 """``](url)`` left after :data:`MARKDOWN_LINK`: the end of a link whose text began on an
 earlier line (html2text writes an ``<a>`` around a ``<br>`` or a block that way).  Groups
 ``url``, ``title``."""
+
+_URL_CHAR = r"(?:\\[^\n]|[^\\()\s])"
+BROKEN_LINK_TARGET = re.compile(
+    rf"\]\((?P<head>{_URL_CHAR}*)[ \t]*\n"  # a target still open at a line's end
+    rf"(?P<middle>(?:[ \t]*{_URL_CHAR}+[ \t]*\n)*)"  # lines of one word without ")": more URL
+    rf"[ \t]*(?P<tail>{_URL_CHAR}*(?:[ \t]+\"[^\"\n]*\")?)\)"  # the URL's end, a "title", the ")"
+)
+"""A link target broken over lines, from its line's ``](`` to the ``)`` on a later line:
+groups ``head`` (the URL on the first line), ``middle`` (whole lines of URL, each ending in
+``\\n``), ``tail`` (the URL on the last line, a title too if any)."""
+
+OPEN_LINK_TARGET = re.compile(rf"\]\({_URL_CHAR}*[ \t]*$")
+"""A link target still open at the end of a line: where :data:`BROKEN_LINK_TARGET` begins."""
 
 AUTOLINK = re.compile(r"<(?P<url>(?:https?|ftp|mailto):[^<>\s]+)>")
 """``<http://...>``: a link whose text was its URL; the URL is the visible text."""
@@ -97,3 +117,33 @@ def visible_text(text: str) -> str:
     text = AUTOLINK.sub(r"\g<url>", text)
     text = LYNX_LINK_NUMBER.sub("", text)
     return MARKDOWN_ESCAPE.sub(r"\g<char>", text)
+
+
+def mended_targets(text: str) -> str:
+    """``text`` with each link target broken over lines (:data:`BROKEN_LINK_TARGET`) made
+    whole on its first line, its other lines left empty but for what follows the target:
+    as many lines, each URL-free once :func:`visible_text` has read it.
+
+    >>> mended_targets("[Plan](/training-\\nplan/13-week) and more")
+    '[Plan](/training-plan/13-week)\\n and more'
+    """
+    if "](" not in text:
+        return text
+    return BROKEN_LINK_TARGET.sub(_whole_target, text)
+
+
+def _whole_target(match: re.Match) -> str:
+    middle = match["middle"]
+    return f"]({match['head']}{''.join(middle.split())}{match['tail'].strip()})" + "\n" * (1 + middle.count("\n"))
+
+
+def visible_lines(lines: list[str]) -> list[str]:
+    """:func:`visible_text` of each of a dump's ``lines``, link targets broken over lines
+    removed too (see :func:`mended_targets`): one visible line a line.
+
+    >>> visible_lines(["[Plan](/marathon-training-", "plan/13-week-plan)", "Read on."])
+    ['Plan', '', 'Read on.']
+    """
+    if not lines:
+        return []
+    return visible_text(mended_targets("\n".join(lines))).split("\n")

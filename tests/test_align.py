@@ -95,6 +95,17 @@ def test_link_targets_and_numbers_do_not_hide_a_content_line(item):
     assert labels(["[Home](/) | [12]News", ARTICLE[0], item, ARTICLE[1]], LIST_GOLD) == [0, 1, 1, 1]
 
 
+def test_the_end_of_a_link_target_broken_over_lines_is_not_words_of_the_page():
+    """html2text wraps ``[Buses ...](/news/2024/03/12/buses-`` / ``diverted-mill-street)``: the
+    second line's slug repeats the headline's words, and must not be matched as text."""
+    dump = ["[Home](/) | [12]News", ARTICLE[0],
+            "  * [Buses will be diverted through Mill Street](https://example.org/news/2024/03/12/buses-",
+            "diverted-through-mill-street-from-monday-until-the-works-end)", ARTICLE[1]]
+    alignment = align_labels(dump, LIST_GOLD)
+    assert alignment.labels.tolist() == [0, 1, 1, 1, 1]  # the URL's end, without words, goes with its link
+    assert alignment.content_precision == 1.0 and alignment.gold_coverage == 1.0
+
+
 def test_markdown_emphasis_and_escapes_tokenise_like_plain_text():
     markdown = r"_Disclaimer:_ **bold** `code` ~~struck~~ snake\_case 1\. item \- \*"
     assert tokenize(markdown) == tokenize("Disclaimer: bold code struck snake case 1. item")

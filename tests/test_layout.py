@@ -73,7 +73,7 @@ def test_wrapped_at_other_widths_too():
 @pytest.mark.parametrize("link_words", [1, 2], ids=["link-of-one-word", "link-text-broken-across-lines"])
 def test_markdown_wrapped_around_unbreakable_link_targets_is_still_wrapped(link_words):
     """html2text's default Markdown: lines with a link target run far past the width (a URL
-    is never broken), and must not be taken for the width; the line before a link moved
+    without a hyphen or a slash to break at is not broken), and must not be taken for the width; the line before a link moved
     whole to the next line ends early."""
     url = "https://example.org/" + "a-long-path-segment/" * 8
     lines = [f"* [Menu item {i}](/section/{i})" for i in range(4)] + [""]
@@ -87,6 +87,39 @@ def test_markdown_wrapped_around_unbreakable_link_targets_is_still_wrapped(link_
     paragraphs = [text for text in layout.rows[:, 1] if not text.startswith("*")]
     assert len(paragraphs) == len(PARAGRAPHS)  # each paragraph joined into one logical line
     assert all(url in text for text in paragraphs)
+
+
+BROKEN = ["  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training-",
+          "plan/13-week-beginner-marathon-training-plan)"]
+
+
+def test_a_link_target_broken_over_lines_joins_them_in_a_dump_that_is_not_wrapped():
+    """html2text breaks a long URL at a hyphen; the line after holds only the URL's end."""
+    dump = ["Plans for every runner.", *BROKEN, "  * [Logo](https://example.org/wp-", "content/uploads/logo-",
+            "light.png) [Home](/)", "Short line."]
+    layout = logical_rows(dump)
+    assert layout.rows[:, 1].tolist() == [
+        "Plans for every runner.",
+        "  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training- plan/13-week-beginner-marathon-training-plan)",
+        "  * [Logo](https://example.org/wp- content/uploads/logo- light.png) [Home](/)",
+        "Short line.",
+    ]
+    assert layout.rows[:, 3].tolist() == [1, 2, 3, 1]
+
+
+@pytest.mark.parametrize(
+    "dump",
+    [[BROKEN[0], "", BROKEN[1]], [BROKEN[0], "two words) of text"]],
+    ids=["blank-line-between", "not-a-url"],
+)
+def test_lines_that_do_not_end_a_broken_target_stay_apart(dump):
+    layout = logical_rows(dump)
+    assert (layout.rows[:, 3] == 1).all()
+
+
+def test_a_broken_target_never_joins_two_documents():
+    layout = logical_rows(as_rows([[BROKEN[0]], [BROKEN[1], "Next page."]]))
+    assert (layout.rows[:, 3] == 1).all() and len(layout.rows) == 3
 
 
 def test_a_blank_line_is_content_only_between_content():

@@ -18,6 +18,8 @@ from boilerkit.markup import (
     MARKDOWN_LINK,
     MARKDOWN_LINK_END,
     MARKDOWN_LIST_ITEM,
+    mended_targets,
+    visible_lines,
     visible_text,
 )
 
@@ -53,6 +55,38 @@ def test_a_link_split_over_lines_loses_only_its_target_and_stays_two_lines():
     assert visible_text("[Teacher workshops\nin North Carolina](/nc.html)") == "[Teacher workshops\nin North Carolina"
 
 
+@pytest.mark.parametrize(
+    ("lines", "visible"),
+    [
+        (["* [Free Marathon Plan](/marathon-training-", "plan/13-week-plan)", "Read on."],
+         ["* Free Marathon Plan", "", "Read on."]),
+        (["[Logo](https://example.org/wp-", "content/uploads/2023/02/logo-", "light.png) [Home](/)"],
+         ["Logo", "", " Home"]),
+        (['[Home](https://example.org/a-', 'b "Start page") | [News](/news/)'], ["Home", " | News"]),
+        (["[Africanews ](https://fr.africanews.com", "                  )"], ["Africanews ", ""]),
+    ],
+    ids=["at-a-hyphen", "over-three-lines", "with-a-title", "closed-on-a-line-of-its-own"],
+)
+def test_visible_lines_remove_link_targets_broken_over_lines(lines, visible):
+    assert visible_lines(lines) == visible
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["[Plan](/marathon-training-", "", "plan/13-week-plan)"],  # a blank line ends a paragraph
+        ["[Plan](/marathon-training-", "and two words) of text"],  # not a URL's end: more than one word
+        ["[Plan](/marathon-training-", "plan/13-week-(plan)"],  # "(" never stands in html2text's URLs
+    ],
+)
+def test_visible_lines_leave_lines_that_do_not_end_a_broken_target(lines):
+    assert visible_lines(lines) == [visible_text(line) for line in lines]
+
+
+def test_a_mended_target_stays_on_its_first_line():
+    assert mended_targets("[Plan](/training-\nplan/13-week) and more\nNext") == "[Plan](/training-plan/13-week)\n and more\nNext"
+
+
 def real_dumps() -> list[list[str]]:
     """html2text and lynx output of the example page (lynx only where it is installed)."""
     from boilerkit.convert import convert
@@ -74,6 +108,27 @@ def test_visible_text_of_a_joined_batch_is_that_of_each_line_on_real_output():
 def test_visible_text_never_joins_lines(lines):
     lines = [line.replace("\n", "") for line in lines]
     assert visible_text("\n".join(lines)).split("\n") == [visible_text(line) for line in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet='[]()!<>\\"# *_-.1a: /', max_size=30), min_size=1, max_size=8))
+def test_visible_lines_keep_one_line_a_line_and_only_shorten_them(lines):
+    lines = [line.replace("\n", "") for line in lines]
+    visible = visible_lines(lines)
+    assert len(visible) == len(lines)
+    assert sum(map(len, visible)) <= sum(len(visible_text(line)) for line in lines)
+
+
+def test_the_example_pages_wrapped_markdown_has_a_broken_image_link_and_loses_its_url():
+    from boilerkit.convert import convert
+
+    pytest.importorskip("html2text")
+    lines = convert((EXAMPLES / "news-page.html").read_text(encoding="utf-8"), "html2text-wrapped")
+    broken = [i for i, line in enumerate(lines) if line.endswith("/photos/bridge-")]
+    assert len(broken) == 1
+    visible = visible_lines(lines)
+    assert visible[broken[0]] == "The old iron bridge at dusk"
+    assert "large.jpg" not in visible[broken[0] + 1] and "The old iron bridge at dusk." in visible[broken[0] + 1]
 
 
 def test_patterns_take_linear_time_on_unclosed_brackets():
