@@ -89,6 +89,17 @@ def test_markdown_wrapped_around_unbreakable_link_targets_is_still_wrapped(link_
     assert all(url in text for text in paragraphs)
 
 
+def test_markdown_wrapped_with_long_list_items_left_whole_is_still_wrapped():
+    """html2text wraps paragraphs at 78 columns and leaves list items whole: a page with
+    more long items than the width's outliers must still be read as wrapped."""
+    items = [f"  * {paragraph}" for paragraph in PARAGRAPHS * 3]  # 9 items of 200-270 columns
+    lines = items + [""]
+    for paragraph in PARAGRAPHS:
+        lines += textwrap.wrap(paragraph, 78) + [""]
+    layout = logical_rows(lines[:-1])
+    assert layout.rows[:, 1].tolist() == items + PARAGRAPHS
+
+
 BROKEN = ["  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training-",
           "plan/13-week-beginner-marathon-training-plan)"]
 
