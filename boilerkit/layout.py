@@ -129,8 +129,12 @@ def wrap_widths(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None
         counted &= ~unbreakable
     width = _document_widths(batch, widths, counted, n_docs)
     if (width == 0).any():
-        without_items = _document_widths(batch, widths, counted & ~list_items(batch), n_docs)
-        width = np.where(width > 0, width, without_items)
+        items = counted & list_items(batch)
+        # only documents with an item among their counted lines can read otherwise
+        again = (width == 0) & (np.bincount(batch.doc, weights=items, minlength=n_docs) > 0)
+        if again.any():
+            without_items = _document_widths(batch, widths, counted & ~items & again[batch.doc], n_docs)
+            width = np.where(again, without_items, width)
     return width[batch.doc]
 
 
