@@ -164,8 +164,9 @@ def list_items(batch: Batch) -> np.ndarray:
 
 
 def holds_link_target(lines: list[str]) -> np.ndarray:
-    """Lines holding a Markdown link target (``](``).  A wrapping tool does not break a URL:
-    in html2text's Markdown wrapped at 78 columns, a line with a link target runs to 100 or
+    """Lines holding a Markdown link target (``](``).  A wrapping tool breaks a URL only at a
+    hyphen or a slash, if at all (:func:`broken_targets`): in html2text's Markdown wrapped at
+    78 columns, a line with a link target runs to 100 or
     400, and read as the width, those lines made the paragraphs look unwrapped (461 of WCXB's
     900 pages had a paragraph joined, against 887 of lynx's)."""
     return np.fromiter(map(operator.contains, lines, itertools.repeat("](")), dtype=bool, count=len(lines))
