@@ -11,10 +11,11 @@ The method, in the order :func:`align_labels` applies it:
 1. **Normalise and tokenise** both sides (:func:`normalize`, :func:`tokenize`), after
    removing what a converter adds that is not the page's text
    (:func:`boilerkit.markup.visible_lines`: Markdown link targets, whole or broken over
-   lines, and image syntax, lynx's ``[12]`` link numbers, Markdown escapes), so that ``[Home](/)`` or ``[12]Home`` matches the
-   gold's "Home".  The gold is read the same way, for a gold copied with Markdown or with
-   glued footnote links.  Markdown emphasis needs nothing: ``*``, ``_``, ``#`` and backticks
-   are not word characters for :data:`TOKEN_PATTERN`.
+   lines, and image syntax, lynx's ``[12]`` link numbers, Markdown escapes), so that
+   ``[Home](/)`` or ``[12]Home`` matches the gold's "Home".  The gold is read the same way,
+   for a gold copied with Markdown or with glued footnote links.  Markdown emphasis needs
+   nothing: ``*``, ``_``, ``#`` and backticks are not word characters for
+   :data:`TOKEN_PATTERN`.
 2. **Match long lines** (>= 3 tokens) with word 3-grams.  The 3-gram matches of a line vote
    for an offset into the gold; only matches near a winning offset count, so a line is
    matched against one contiguous gold passage.  A line whose words occur several times in

@@ -69,8 +69,8 @@ def char_weights(lines: Sequence[str]) -> np.ndarray:
     Whitespace is left out so that indentation added by a converter does not count, the
     same rule the data set's statistics use ("whitespace-stripped characters"); so is what
     a converter adds that is not text of the page (:func:`boilerkit.markup.visible_lines`:
-    Markdown link targets, whole or broken over lines, and image sources, lynx's link numbers), or a line of html2text
-    Markdown would weigh its URLs, often more than its words.
+    Markdown link targets, whole or broken over lines, and image sources, lynx's link
+    numbers), or a line of html2text Markdown would weigh its URLs, often more than its words.
     """
     visible = visible_lines(list(lines))
     return np.fromiter((len("".join(line.split())) for line in visible), dtype=np.int64, count=len(lines))

@@ -166,9 +166,9 @@ def list_items(batch: Batch) -> np.ndarray:
 def holds_link_target(lines: list[str]) -> np.ndarray:
     """Lines holding a Markdown link target (``](``).  A wrapping tool breaks a URL only at a
     hyphen or a slash, if at all (:func:`broken_targets`): in html2text's Markdown wrapped at
-    78 columns, a line with a link target runs to 100 or
-    400, and read as the width, those lines made the paragraphs look unwrapped (461 of WCXB's
-    900 pages had a paragraph joined, against 887 of lynx's)."""
+    78 columns, a line with a link target runs to 100 or 400, and read as the width, those
+    lines made the paragraphs look unwrapped (461 of WCXB's 900 pages had a paragraph
+    joined, against 887 of lynx's)."""
     return np.fromiter(map(operator.contains, lines, itertools.repeat("](")), dtype=bool, count=len(lines))
 
 
@@ -183,12 +183,13 @@ def broken_targets(lines: list[str], batch: Batch, candidates: np.ndarray) -> np
     between.  ``candidates``: the lines holding ``](`` (:func:`holds_link_target`), the
     only ones a broken target can begin on.  Wrapped or not, such lines are one link."""
     joins = np.zeros(batch.n, dtype=bool)
-    rows = np.flatnonzero(candidates)
-    for i in [i for i in rows.tolist() if OPEN_LINK_TARGET.search(lines[i])]:
-        stop = min(i + MAX_TARGET_LINES, batch.n)
-        # the run of lines a target can reach: this document's, with no blank line between
-        stop = i + 1 + int(np.argmax(np.r_[(batch.doc[i + 1:stop] != batch.doc[i])
-                                         | (batch.blank_before[i + 1:stop] > 0), True]))
+    opened = [i for i in np.flatnonzero(candidates).tolist() if OPEN_LINK_TARGET.search(lines[i])]
+    if not opened:
+        return joins
+    # where each line's run ends: the next line of another document or after a blank line
+    starts_run = np.r_[(batch.doc[1:] != batch.doc[:-1]) | (batch.blank_before[1:] > 0), True]
+    run_end = np.minimum.accumulate(np.where(starts_run, np.arange(1, batch.n + 1), batch.n)[::-1])[::-1]
+    for i, stop in zip(opened, np.minimum(run_end[opened], np.array(opened) + MAX_TARGET_LINES).tolist()):
         text = "\n".join(lines[i:stop])
         match = BROKEN_LINK_TARGET.match(text, text.rfind("](", 0, len(lines[i])))
         if match is not None:
@@ -216,7 +217,8 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
     if batch.n < 2:
         return follows
     first_word = batch.first_word_len
-    if unbreakable is not None and unbreakable.any():
+    has_targets = unbreakable is not None and unbreakable.any()
+    if has_targets:
         rows = np.flatnonzero(unbreakable)
         first_word = first_word.copy()
         first_word[rows] = np.maximum(first_word[rows], raw_first_words(lines, rows))
@@ -224,7 +226,7 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
     next_is_item = bulleted(batch)[1:]
     follows[:-1] = ((width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
                     & (widths[:-1] + 1 + next_first_word > width[:-1]) & ~next_is_item)
-    if unbreakable is not None and unbreakable.any():
+    if has_targets:
         follows |= broken_targets(lines, batch, unbreakable)
     return follows
 
