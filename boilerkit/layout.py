@@ -115,7 +115,8 @@ def _kth_largest_per_document(values: np.ndarray, doc: np.ndarray, eligible: np.
 
 def wrap_widths(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None = None) -> np.ndarray:
     """Each line's document's wrap width in columns, 0 where the document is not wrapped;
-    ``unbreakable``: lines that do not tell the width (:func:`holds_link_target`).
+    ``unbreakable``: lines that do not tell the width (:func:`holds_link_target`,
+    :func:`holds_url`).
 
     A document that does not look wrapped is read again without its list items: html2text
     wraps paragraphs and leaves list items whole (its ``wrap_list_items`` is off by default),
@@ -169,7 +170,21 @@ def holds_link_target(lines: list[str]) -> np.ndarray:
     78 columns, a line with a link target runs to 100 or 400, and read as the width, those
     lines made the paragraphs look unwrapped (461 of WCXB's 900 pages had a paragraph
     joined, against 887 of lynx's)."""
-    return np.fromiter(map(operator.contains, lines, itertools.repeat("](")), dtype=bool, count=len(lines))
+    return _containing(lines, "](")
+
+
+def holds_url(lines: list[str]) -> np.ndarray:
+    """Lines holding a URL (``://``, ``mailto:``).  Text browsers never break one: lynx's
+    reference list (``  6. https://twitter.com/intent/tweet?text=India fires missiles...``)
+    runs to 120-230 columns where a share URL's query holds spaces, and on 45 of the shared
+    pages' 2,934 lynx dumps those lines set the width (121 to 183 instead of 80), so no
+    paragraph of the article was joined (``fundus/ca/NationalPost_2025_05_08``)."""
+    return _containing(lines, "://") | _containing(lines, "mailto:")
+
+
+def _containing(lines: list[str], text: str) -> np.ndarray:
+    # a C loop (map over a str method): apply's threads run Python loops one at a time
+    return np.fromiter(map(operator.contains, lines, itertools.repeat(text)), dtype=bool, count=len(lines))
 
 
 # A broken link target spans at most this many lines (its first and the lines of URL after it).
@@ -211,23 +226,23 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
     measured as written: a wrapping tool moved the whole link to the next line, not only its
     visible text; and a line whose link target is broken continues into the next, wrapped
     or not (:func:`broken_targets`)."""
-    unbreakable = None if lines is None else holds_link_target(lines)
-    width = wrap_widths(batch, widths, unbreakable)
+    targets = None if lines is None else holds_link_target(lines)
+    width = wrap_widths(batch, widths, None if lines is None else targets | holds_url(lines))
     follows = np.zeros(batch.n, dtype=bool)
     if batch.n < 2:
         return follows
     first_word = batch.first_word_len
-    has_targets = unbreakable is not None and unbreakable.any()
+    has_targets = targets is not None and targets.any()
     if has_targets:
-        rows = np.flatnonzero(unbreakable)
+        rows = np.flatnonzero(targets)
         first_word = first_word.copy()
         first_word[rows] = np.maximum(first_word[rows], raw_first_words(lines, rows))
     next_first_word = first_word[1:]
-    next_is_item = bulleted(batch)[1:]
+    next_is_item = list_items(batch)[1:]
     follows[:-1] = ((width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
                     & (widths[:-1] + 1 + next_first_word > width[:-1]) & ~next_is_item)
     if has_targets:
-        follows |= broken_targets(lines, batch, unbreakable)
+        follows |= broken_targets(lines, batch, targets)
     return follows
 
 

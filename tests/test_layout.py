@@ -100,6 +100,20 @@ def test_markdown_wrapped_with_long_list_items_left_whole_is_still_wrapped():
     assert layout.rows[:, 1].tolist() == items + PARAGRAPHS
 
 
+def test_a_text_browsers_reference_list_does_not_set_the_width():
+    """lynx lists every link's URL after the page; a share link's query can hold spaces, so
+    those lines have words enough to tell a width, and run to 120-230 columns.  Within the
+    widths a wrapped page can have, they would be read as its width."""
+    title = "India fires missiles into Pakistani-controlled territory"
+    references = ["References", ""] + [
+        f"  {n}. https://twitter.com/intent/tweet?url=https://example.com/news/story-{n}&text={title}&via=example"
+        for n in range(1, 9)] + [f"  9. mailto:?Subject=I saw this on Example&Body={title}"]
+    assert 100 < min(map(len, references[2:])) and max(map(len, references[2:])) < 160
+    layout = logical_rows(wrapped_dump() + [""] + references)
+    assert [text.strip() for text in layout.rows[len(MENU):len(MENU) + len(PARAGRAPHS), 1]] == PARAGRAPHS
+    assert layout.rows[len(MENU) + len(PARAGRAPHS):, 1].tolist() == [line for line in references if line]
+
+
 BROKEN = ["  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training-",
           "plan/13-week-beginner-marathon-training-plan)"]
 
