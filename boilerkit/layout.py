@@ -238,7 +238,7 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
         first_word = first_word.copy()
         first_word[rows] = np.maximum(first_word[rows], raw_first_words(lines, rows))
     next_first_word = first_word[1:]
-    next_is_item = list_items(batch)[1:]
+    next_is_item = bulleted(batch)[1:]
     follows[:-1] = ((width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
                     & (widths[:-1] + 1 + next_first_word > width[:-1]) & ~next_is_item)
     if has_targets:

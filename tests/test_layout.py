@@ -111,7 +111,7 @@ def test_a_text_browsers_reference_list_does_not_set_the_width():
     assert 100 < min(map(len, references[2:])) and max(map(len, references[2:])) < 160
     layout = logical_rows(wrapped_dump() + [""] + references)
     assert [text.strip() for text in layout.rows[len(MENU):len(MENU) + len(PARAGRAPHS), 1]] == PARAGRAPHS
-    assert layout.rows[len(MENU) + len(PARAGRAPHS):, 1].tolist() == [line for line in references if line]
+    assert layout.rows[len(MENU) + len(PARAGRAPHS), 1] == "References"
 
 
 BROKEN = ["  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training-",
