@@ -222,10 +222,10 @@ def raw_first_words(lines: list[str], rows: np.ndarray) -> np.ndarray:
 def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = None) -> np.ndarray:
     """Whether each line is wrapped into the next one: same document, no blank line between,
     and the next line's first word would not have fitted after it.  Given the batch's raw
-    ``lines``, those holding a link target do not set the width and their first word is
-    measured as written: a wrapping tool moved the whole link to the next line, not only its
-    visible text; and a line whose link target is broken continues into the next, wrapped
-    or not (:func:`broken_targets`)."""
+    ``lines``, those holding a link target or a URL do not set the width; a link target's
+    line has its first word measured as written: a wrapping tool moved the whole link to the
+    next line, not only its visible text; and a line whose link target is broken continues
+    into the next, wrapped or not (:func:`broken_targets`)."""
     targets = None if lines is None else holds_link_target(lines)
     width = wrap_widths(batch, widths, None if lines is None else targets | holds_url(lines))
     follows = np.zeros(batch.n, dtype=bool)
