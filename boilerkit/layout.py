@@ -179,7 +179,13 @@ def holds_url(lines: list[str]) -> np.ndarray:
     runs to 120-230 columns where a share URL's query holds spaces, and on 45 of the shared
     pages' 2,934 lynx dumps those lines set the width (121 to 183 instead of 80), so no
     paragraph of the article was joined (``fundus/ca/NationalPost_2025_05_08``)."""
-    return _containing(lines, "://") | _containing(lines, "mailto:")
+    # both hold a colon, which 13% of lines do: two scans of those instead of all (0.17 ->
+    # 0.08 us a line on lines.jsonl.gz)
+    with_colon = np.flatnonzero(_containing(lines, ":"))
+    candidates = [lines[i] for i in with_colon.tolist()]
+    url = np.zeros(len(lines), dtype=bool)
+    url[with_colon] = _containing(candidates, "://") | _containing(candidates, "mailto:")
+    return url
 
 
 def _containing(lines: list[str], text: str) -> np.ndarray:

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from boilerkit.features import as_rows, batch_of, compute_features
-from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, logical_labels, logical_means, logical_rows,
-                              physical_probabilities)
+from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, holds_url, logical_labels, logical_means,
+                              logical_rows, physical_probabilities)
 
 PARAGRAPHS = [
     "Camera and editing technology has changed rapidly over the course of the past decade. In the past, "
@@ -113,6 +113,11 @@ def test_a_text_browsers_reference_list_does_not_set_the_width():
     assert [text.strip() for text in layout.rows[len(MENU):len(MENU) + len(PARAGRAPHS), 1]] == PARAGRAPHS
     assert layout.rows[len(MENU) + len(PARAGRAPHS), 1] == "References"
 
+
+def test_lines_holding_a_url_are_found_among_lines_with_colons():
+    lines = ["Time: 10:30", "see https://example.org/a for more", "plain text", "write to mailto:me@example.org",
+             "ftp://files.example.org", "a: b: c", ""]
+    assert holds_url(lines).tolist() == [False, True, False, True, True, False, False]
 
 BROKEN = ["  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training-",
           "plan/13-week-beginner-marathon-training-plan)"]
