@@ -16,9 +16,11 @@ Converters lay the same page out differently.  Two differences matter for a line
   paragraph's probability.
 
 A document is taken as hard-wrapped when many of its lines fill a width of 60-160 columns
-and do not end a sentence there (:func:`wrap_widths`); a line then continues into the next
+and do not end a sentence there (:func:`read_wrap`); a line then continues into the next
 when the next line's first word would not have fitted after it (how greedy wrapping breaks
-lines).  Dumps that are not wrapped are left one line a line.
+lines).  Dumps that are not wrapped are left one line a line.  Chinese and Japanese are
+written without spaces and broken between any two letters: there the next line's first
+"word" is its first letter, and the lines are joined without a space.
 
 The logical rows are the model's input rows (see :func:`boilerkit.features.split_rows`)
 with two more columns: blank lines before the line, and how many physical lines it joins.
@@ -33,7 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import BULLETS, SPACE, Batch, DocumentIndex, make_batch, numbered_item, run_numbers, split_rows
+from .features import (BULLETS, CJK, SPACE, WORDLESS, Batch, DocumentIndex, make_batch, numbered_item, run_numbers,
+                       split_rows)
 from .markup import BROKEN_LINK_TARGET, OPEN_LINK_TARGET
 
 # Greedy wrapping fills lines to a width: 72-80 columns for text browsers and mail, up to
@@ -42,6 +45,9 @@ MIN_WRAP_WIDTH = 60
 MAX_WRAP_WIDTH = 160
 # Lines of at least this many words tell the width (shorter ones end early on purpose).
 WIDTH_LINE_MIN_WORDS = 4
+# ... and so do lines of at least this many letters of a script written without spaces
+# (kana, Han: features.WORDLESS), which a wrapping tool breaks between any two letters.
+WIDTH_LINE_MIN_WORDLESS = 8
 # The width is the longest such line after leaving out this share of the longest: a URL or
 # another unbreakable word can stick out of a wrapped paragraph.
 WIDTH_OUTLIER_SHARE = 0.02
@@ -52,6 +58,15 @@ FULL_LINE_SLACK = 0.15
 # has its longest lines end with a full stop).
 MIN_FULL_LINES = 3
 MIN_FULL_LINES_OPEN = 0.5
+# Text broken anywhere (between two kana or Han letters) fills its lines to the width, but
+# for a letter that may not begin a line (。、」) or a wide letter that would overflow it:
+# such a line is full within these columns.  Within FULL_LINE_SLACK, Japanese pages of
+# one-sentence paragraphs ending 5-10 letters short of the width looked as if they ended
+# the wrapped lines (lynx, YomiuriShimbun: 12 of 28 open).
+ANYWHERE_FULL_LINE_SLACK = 3
+# A page is read as CJK (measured in columns, broken anywhere) when at least this share of
+# the lines that tell its width are CJK lines.
+CJK_SHARE = 0.25
 
 
 @dataclass
@@ -71,6 +86,60 @@ class Layout:
     @property
     def n_physical(self) -> int:
         return len(self.logical)
+
+
+# East Asian wide and fullwidth letters, digits and punctuation (Unicode's East Asian Width
+# W or F): a terminal gives each two columns.  Symbols (emoji) are left out, on which
+# terminals and text browsers disagree.  Tested against unicodedata.
+WIDE_RANGES = (
+    (0x1100, 0x115F),  # Hangul Jamo (leading consonants)
+    (0x2329, 0x232A),  # angle brackets
+    (0x2E80, 0x303E),  # CJK radicals, ideographic description, CJK symbols and punctuation
+    (0x3041, 0x3247),  # kana, Bopomofo, Hangul compatibility Jamo, Kanbun, enclosed CJK...
+    (0x3250, 0x4DBF),  # ... (but for the ambiguous circled numbers), CJK compatibility, extension A
+    (0x4E00, 0xA4CF),  # CJK unified ideographs, Yi
+    (0xA960, 0xA97F),  # Hangul Jamo extended A
+    (0xAC00, 0xD7A3),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFE10, 0xFE19),  # vertical forms
+    (0xFE30, 0xFE6F),  # CJK compatibility forms, small form variants
+    (0xFF00, 0xFF60),  # fullwidth forms
+    (0xFFE0, 0xFFE6),
+    (0x16FE0, 0x16FE4), (0x16FF0, 0x16FF1), (0x17000, 0x18D08),  # Tangut, Khitan, ideographic marks
+    (0x1AFF0, 0x1B2FF),  # kana supplements, Nushu
+    (0x20000, 0x2FFFD), (0x30000, 0x3FFFD),  # CJK extensions B and later
+)
+_WIDE_BOUNDS = np.array([bound for low, high in WIDE_RANGES for bound in (low, high + 1)], dtype=np.uint32)
+# Hangul is wide but written with spaces: Korean is broken between words, like English.
+HANGUL_RANGES = ((0x1100, 0x115F), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3))
+# the whitespace a wrapping tool breaks at (str.split's: ASCII, no-break, ideographic space...)
+_SPACES = np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
+_HANGUL_BOUNDS = np.array([bound for low, high in HANGUL_RANGES for bound in (low, high + 1)], dtype=np.uint32)
+
+
+def _in_ranges(codes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    return (np.searchsorted(bounds, codes, side="right") & 1) == 1
+
+
+def is_wide(codes: np.ndarray) -> np.ndarray:
+    """Whether each code point takes two columns in a terminal (:data:`WIDE_RANGES`)."""
+    return _in_ranges(codes, _WIDE_BOUNDS)
+
+
+def breaks_anywhere(codes: np.ndarray) -> np.ndarray:
+    """Whether a wrapping tool may break a line before or after each code point without a
+    space: the wide letters and punctuation of Chinese and Japanese, not Korean's."""
+    return is_wide(codes) & ~_in_ranges(codes, _HANGUL_BOUNDS)
+
+
+def wide_characters(lines: list[str]) -> np.ndarray:
+    """How many wide code points (:func:`is_wide`) each line holds."""
+    if not lines:
+        return np.zeros(0, dtype=np.int64)
+    codes = np.frombuffer(("\n" + "\n".join(lines)).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.r_[0, np.cumsum(np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1)[:-1]]
+    wide = is_wide(codes).view(np.uint8)
+    return np.add.reduceat(wide, starts, dtype=np.int64)  # each segment's "\n" is narrow
 
 
 def _blank_lines(lines: list[str]) -> np.ndarray:
@@ -113,21 +182,92 @@ def _kth_largest_per_document(values: np.ndarray, doc: np.ndarray, eligible: np.
     return out
 
 
-def wrap_widths(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None = None) -> np.ndarray:
-    """Each line's document's wrap width in columns, 0 where the document is not wrapped;
-    ``unbreakable``: lines that do not tell the width (:func:`holds_link_target`,
-    :func:`holds_url`).
+@dataclass
+class Wrap:
+    """How each line's document is wrapped (:func:`read_wrap`)."""
 
-    A document that does not look wrapped is read again without its list items: html2text
-    wraps paragraphs and leaves list items whole (its ``wrap_list_items`` is off by default),
-    and on a page of long items more of them stick out than the outliers left out.  Of the
-    shared pages' 2,934 dumps a converter, 362 more of html2text's wrapped Markdown are found
-    wrapped so, and 93 more of lynx's (whose widest lines were items); 1-3 more of each
-    converter that does not wrap."""
+    width: np.ndarray  # the document's wrap width, 0 where it is not wrapped
+    line_width: np.ndarray  # the line's width in the unit of ``width``: characters, or display columns
+    in_columns: np.ndarray  # whether the document is measured in display columns
+    anywhere: np.ndarray  # whether its text is broken anywhere, between any two CJK letters
+
+
+def read_wrap(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None = None,
+              lines: list[str] | None = None) -> Wrap:
+    """How each line's document is wrapped, from its lines' ``widths`` (characters); lines
+    ``unbreakable`` do not tell the width (:func:`holds_link_target`, :func:`holds_url`).
+
+    The width is read from the lines of enough words (:func:`_document_widths`).  A document
+    that does not look wrapped is read again without its list items: html2text wraps
+    paragraphs and leaves list items whole (its ``wrap_list_items`` is off by default), and
+    on a page of long items more of them stick out than the outliers left out.  Of the shared
+    pages' 2,934 dumps a converter, 362 more of html2text's wrapped Markdown are found wrapped
+    so, and 93 more of lynx's (whose widest lines were items); 1-3 more of each converter that
+    does not wrap.
+
+    Given the batch's raw ``lines``, pages in Chinese, Japanese and Korean are read as the
+    tool that wrapped them measured:
+
+    * Chinese and Japanese have no spaces to break at.  lynx and w3m break them anywhere,
+      between any two letters, and fill every line to the width; html2text breaks at spaces
+      only and leaves a paragraph without one whole.  Where the page's lines broken anywhere
+      (:func:`broken_anywhere`) read as wrapped on their own, the page is taken as broken
+      anywhere, at that width; otherwise its width is read as any page's.
+    * lynx counts characters, w3m display columns (a wide letter takes two: :func:`is_wide`;
+      w3m wraps Japanese at 39 letters, 78 columns).  A page of CJK letters that does not
+      look wrapped in characters is read again in columns.
+    """
     n_docs = int(batch.doc[-1]) + 1 if batch.n else 0
-    counted = batch.n_space_words >= WIDTH_LINE_MIN_WORDS  # breaks fall between spaces, whatever the word rule
-    if unbreakable is not None:
-        counted &= ~unbreakable
+    kept = np.ones(batch.n, dtype=bool) if unbreakable is None else ~unbreakable
+    spaced = kept & (batch.n_space_words >= WIDTH_LINE_MIN_WORDS)
+    width = _document_widths_or_without_items(batch, widths, spaced, n_docs)
+    wrap = Wrap(width[batch.doc], widths, np.zeros(batch.n, dtype=bool), np.zeros(batch.n, dtype=bool))
+    if lines is None or not batch.n:
+        return wrap
+    cjk_docs = _documents_with(batch.count_class(CJK) >= WIDTH_LINE_MIN_WORDLESS, batch, n_docs)
+    if not cjk_docs.any():
+        return wrap
+    rows = np.flatnonzero(cjk_docs[batch.doc])
+    columns = widths.copy()
+    columns[rows] += wide_characters([lines[i].rstrip() for i in rows.tolist()])
+    anywhere_lines = kept & broken_anywhere(batch) & cjk_docs[batch.doc]
+    # in the measure that more lines fill: a page of Japanese with Latin words has lines of
+    # 37-64 characters that w3m filled to 78-79 columns
+    anywhere, evidence = _read_widths(batch, widths, anywhere_lines, n_docs, ANYWHERE_FULL_LINE_SLACK)
+    anywhere_in_columns, evidence_in_columns = _read_widths(batch, columns, anywhere_lines, n_docs,
+                                                            ANYWHERE_FULL_LINE_SLACK)
+    anywhere = np.where(evidence >= evidence_in_columns, anywhere, 0.0)
+    anywhere_in_columns = np.where(anywhere == 0, anywhere_in_columns, 0.0)
+    spaced_in_columns = np.where((width == 0) & (anywhere == 0) & (anywhere_in_columns == 0) & cjk_docs,
+                                 _document_widths_or_without_items(batch, columns, spaced & cjk_docs[batch.doc],
+                                                                   n_docs), 0.0)
+    in_columns = (anywhere_in_columns > 0) | (spaced_in_columns > 0)
+    width = np.select([anywhere > 0, anywhere_in_columns > 0, spaced_in_columns > 0],
+                      [anywhere, anywhere_in_columns, spaced_in_columns], width)
+    return Wrap(width[batch.doc], np.where(in_columns[batch.doc], columns, widths), in_columns[batch.doc],
+                ((anywhere > 0) | (anywhere_in_columns > 0))[batch.doc])
+
+
+def _documents_with(lines: np.ndarray, batch: Batch, n_docs: int) -> np.ndarray:
+    """The documents in which ``lines`` are at least MIN_FULL_LINES and a quarter of the
+    lines of enough words or letters to tell a width: a page written in CJK, not a page with
+    a menu of languages or a spam comment in Japanese."""
+    count = np.bincount(batch.doc, weights=lines, minlength=n_docs)
+    telling = (batch.n_space_words >= WIDTH_LINE_MIN_WORDS) | broken_anywhere(batch)
+    return (count >= MIN_FULL_LINES) & (count >= CJK_SHARE * np.bincount(batch.doc, weights=telling,
+                                                                          minlength=n_docs))
+
+
+def broken_anywhere(batch: Batch) -> np.ndarray:
+    """Lines of enough letters of a script written without spaces (kana, Han: at least
+    :data:`WIDTH_LINE_MIN_WORDLESS`) to tell a width where a tool breaks between any two."""
+    return batch.count_class(WORDLESS) >= WIDTH_LINE_MIN_WORDLESS
+
+
+def _document_widths_or_without_items(batch: Batch, widths: np.ndarray, counted: np.ndarray,
+                                      n_docs: int) -> np.ndarray:
+    """Each document's wrap width (:func:`_document_widths`), read again without the list
+    items where it is 0."""
     width = _document_widths(batch, widths, counted, n_docs)
     if (width == 0).any():
         items = counted & list_items(batch)
@@ -136,19 +276,27 @@ def wrap_widths(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None
         if again.any():
             without_items = _document_widths(batch, widths, counted & ~items & again[batch.doc], n_docs)
             width = np.where(again, without_items, width)
-    return width[batch.doc]
+    return width
 
 
 def _document_widths(batch: Batch, widths: np.ndarray, counted: np.ndarray, n_docs: int) -> np.ndarray:
     """Each document's wrap width read from its ``counted`` lines, 0 where not wrapped."""
+    return _read_widths(batch, widths, counted, n_docs)[0]
+
+
+def _read_widths(batch: Batch, widths: np.ndarray, counted: np.ndarray, n_docs: int,
+                 slack: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each document's wrap width read from its ``counted`` lines (0 where not wrapped), and
+    how many of them fill it without ending a sentence; ``slack``: the columns a full line
+    may end short of the width (FULL_LINE_SLACK of it if None)."""
     width = _kth_largest_per_document(widths, batch.doc, counted, n_docs)
     line_width = width[batch.doc]
-    full = counted & (widths >= line_width * (1 - FULL_LINE_SLACK))
+    full = counted & (widths >= line_width - (line_width * FULL_LINE_SLACK if slack is None else slack))
     n_full = np.bincount(batch.doc, weights=full, minlength=n_docs)
     open_full = np.bincount(batch.doc, weights=full & (batch.ends_terminal == 0), minlength=n_docs)
     wrapped = ((width >= MIN_WRAP_WIDTH) & (width <= MAX_WRAP_WIDTH) & (n_full >= MIN_FULL_LINES)
                & (open_full >= MIN_FULL_LINES_OPEN * np.maximum(n_full, 1)))
-    return np.where(wrapped, width, 0.0)
+    return np.where(wrapped, width, 0.0), np.where(wrapped, open_full, 0.0)
 
 
 _BULLET_CODES = np.array(sorted(map(ord, BULLETS)), dtype=np.uint32)
@@ -225,18 +373,21 @@ def raw_first_words(lines: list[str], rows: np.ndarray) -> np.ndarray:
                     dtype=np.int64)
 
 
-def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = None) -> np.ndarray:
+def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Whether each line is wrapped into the next one: same document, no blank line between,
-    and the next line's first word would not have fitted after it.  Given the batch's raw
-    ``lines``, those holding a link target or a URL do not set the width; a link target's
-    line has its first word measured as written: a wrapping tool moved the whole link to the
-    next line, not only its visible text; and a line whose link target is broken continues
-    into the next, wrapped or not (:func:`broken_targets`)."""
+    and the next line's first word would not have fitted after it (:func:`read_wrap`); and
+    whether the two are joined without a space (Chinese and Japanese broken anywhere).
+
+    Given the batch's raw ``lines``, those holding a link target or a URL do not set the
+    width; a link target's line has its first word measured as written: a wrapping tool
+    moved the whole link to the next line, not only its visible text; and a line whose link
+    target is broken continues into the next, wrapped or not (:func:`broken_targets`)."""
     targets = None if lines is None else holds_link_target(lines)
-    width = wrap_widths(batch, widths, None if lines is None else targets | holds_url(lines))
+    wrap = read_wrap(batch, widths, None if lines is None else targets | holds_url(lines), lines)
     follows = np.zeros(batch.n, dtype=bool)
+    tight = np.zeros(max(batch.n - 1, 0), dtype=bool)
     if batch.n < 2:
-        return follows
+        return follows, tight
     first_word = batch.first_word_len
     has_targets = targets is not None and targets.any()
     if has_targets:
@@ -244,12 +395,57 @@ def continues_next(batch: Batch, widths: np.ndarray, lines: list[str] | None = N
         first_word = first_word.copy()
         first_word[rows] = np.maximum(first_word[rows], raw_first_words(lines, rows))
     next_first_word = first_word[1:]
+    if wrap.in_columns.any() or wrap.anywhere.any():
+        tight, next_first_word = _next_words_as_wrapped(batch, lines, first_word, wrap)
+    space = np.where(tight, 0, 1)
     next_is_item = bulleted(batch)[1:]
-    follows[:-1] = ((width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
-                    & (widths[:-1] + 1 + next_first_word > width[:-1]) & ~next_is_item)
+    follows[:-1] = ((wrap.width[:-1] > 0) & (batch.doc[1:] == batch.doc[:-1]) & (batch.blank_before[1:] == 0)
+                    & (wrap.line_width[:-1] + space + next_first_word > wrap.width[:-1]) & ~next_is_item)
     if has_targets:
         follows |= broken_targets(lines, batch, targets)
-    return follows
+    return follows, tight & follows[:-1]
+
+
+def _next_words_as_wrapped(batch: Batch, lines: list[str], first_word: np.ndarray, wrap: Wrap):
+    """Where each line and the next meet without a space, and the next line's first word as
+    its wrapping tool saw it, in its document's unit (``first_word``: characters).
+
+    In Chinese and Japanese broken anywhere (``wrap.anywhere``), a line that ends in, or is
+    followed by, a letter that breaks anywhere (:func:`breaks_anywhere`) could have been
+    broken there without a space, and the next line's first word runs to its first space or
+    such letter (:func:`first_unbroken_runs`).  Elsewhere the break was at a space and the
+    word runs to the next space: lynx breaks a line holding a space only at a space
+    (``...App Storeおよび、Google`` / ``Playにて販売され、...``), w3m anywhere."""
+    rows = np.flatnonzero(wrap.in_columns | wrap.anywhere)
+    characters, columns, to_space, to_space_in_columns = first_unbroken_runs([lines[i] for i in rows.tolist()])
+    in_columns = wrap.in_columns[rows]
+    unbroken, spaced = first_word.copy(), first_word.copy()
+    unbroken[rows] = np.where(in_columns, columns, characters)
+    spaced[rows] = np.where(in_columns, to_space_in_columns, np.maximum(first_word[rows], to_space))
+    tight = wrap.anywhere[:-1] & (breaks_anywhere(batch.last_char[:-1]) | breaks_anywhere(batch.first_char[1:]))
+    return tight, np.where(tight, unbroken[1:], spaced[1:])
+
+
+def first_unbroken_runs(lines: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The first run of each line (its indentation left out) that a tool breaking CJK text
+    anywhere would not break, in characters and in display columns: up to the first space,
+    or the first letter that breaks anywhere (:func:`breaks_anywhere`), or that letter alone
+    where the line starts with one; then the first run up to a space, in characters and in
+    columns."""
+    stripped = [line.strip() for line in lines]
+    if not stripped:
+        return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    codes = np.frombuffer(("\n" + "\n".join(stripped) + "\n").encode("utf-32-le"), dtype=np.uint32)
+    starts = np.cumsum(np.r_[1, np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))[:-1] + 1])
+    anywhere, space = breaks_anywhere(codes), np.isin(codes, _SPACES)  # every "\n" is a space
+    wide_before = np.r_[0, np.cumsum(is_wide(codes))]
+    stops = np.flatnonzero(anywhere | space)
+    ends = stops[np.searchsorted(stops, starts)]
+    ends = np.where((ends == starts) & anywhere[starts], starts + 1, ends)
+    spaces = np.flatnonzero(space)
+    space_ends = spaces[np.searchsorted(spaces, starts)]
+    return (ends - starts, ends - starts + wide_before[ends] - wide_before[starts],
+            space_ends - starts, space_ends - starts + wide_before[space_ends] - wide_before[starts])
 
 
 def logical_rows(X, compiled: bool | None = None) -> Layout:
@@ -266,15 +462,15 @@ def logical_rows(X, compiled: bool | None = None) -> Layout:
     batch = make_batch(kept_docs, kept_lines, blank_before=_blank_lines_before(is_blank, kept, doc_ids),
                        compiled=compiled)
     widths = np.fromiter(map(len, map(str.rstrip, kept_lines)), dtype=np.float64, count=len(kept))
-    joins = continues_next(batch, widths, kept_lines)
+    joins, tight = continues_next(batch, widths, kept_lines)
     starts = np.flatnonzero(np.r_[True, ~joins[:-1]]) if len(kept) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, len(kept)])
     rows = np.empty((len(starts), 4), dtype=object)
     rows[:, 0] = batch.doc[starts]
     rows[:, 1] = texts[starts]
     for row in np.flatnonzero(sizes > 1).tolist():  # only the wrapped paragraphs are joined
-        start = int(starts[row])
-        rows[row, 1] = _joined(kept_lines[start : start + int(sizes[row])])
+        start, stop = int(starts[row]), int(starts[row] + sizes[row])
+        rows[row, 1] = _joined(kept_lines[start:stop], tight[start:stop - 1])
     rows[:, 2] = batch.blank_before[starts]
     rows[:, 3] = sizes
     logical = np.full(len(lines), -1, dtype=np.int64)
@@ -338,10 +534,15 @@ def _runs_of(flags: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
-def _joined(lines: list[str]) -> str:
-    """A wrapped paragraph as one line: its first line's indentation, then its words."""
+def _joined(lines: list[str], tight: np.ndarray) -> str:
+    """A wrapped paragraph as one line: its first line's indentation, then its words; no
+    space where ``tight`` says a line and the next meet without one (:func:`continues_next`)."""
     first = lines[0]
-    return first[: len(first) - len(first.lstrip())] + " ".join(line.strip() for line in lines)
+    indent = first[: len(first) - len(first.lstrip())]
+    if not tight.any():
+        return indent + " ".join(line.strip() for line in lines)
+    separators = np.where(tight, "", " ").tolist() + [""]
+    return indent + "".join(line.strip() + separator for line, separator in zip(lines, separators))
 
 
 def logical_labels(layout: Layout, y) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from boilerkit.features import as_rows, batch_of, compute_features
-from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, holds_url, logical_labels, logical_means,
+from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, holds_url, is_wide, logical_labels, logical_means,
                               logical_rows, physical_probabilities)
 
 PARAGRAPHS = [
@@ -118,6 +118,104 @@ def test_lines_holding_a_url_are_found_among_lines_with_colons():
     lines = ["Time: 10:30", "see https://example.org/a for more", "plain text", "write to mailto:me@example.org",
              "ftp://files.example.org", "a: b: c", ""]
     assert holds_url(lines).tolist() == [False, True, False, True, True, False, False]
+
+# Japanese paragraphs of the kind a news page holds (written for these tests), each opened
+# by an ideographic space as Japanese paragraphs are.
+JAPANESE = [
+    "　東京都内の公園では、春の訪れとともに多くの家族連れが花見を楽しんでいる。今年は例年よりも開花が早く、週末には"
+    "各地で人出が増える見込みだという。近くの商店街でも、季節限定の菓子や弁当を求める客で行列ができていた。",
+    "　気象庁によると、来週にかけて気温の高い日が続き、桜の見頃は今月末まで続く予想である。一方で、急な雨や強い風"
+    "に注意が必要だとしており、外出の際は最新の情報を確認するよう呼びかけている。",
+    "　公園の管理事務所は、混雑を避けるために時間をずらして訪れるよう求めている。また、ごみの持ち帰りや周辺の住民へ"
+    "の配慮も重ねて求めており、夜間の宴会は今年も禁止とした。担当者は「一人一人の心がけで、気持ちよく過ごせる場所"
+    "にしたい」と話している。",
+]
+JAPANESE_MENU = ["   * [1]ホーム", "   * [2]ニュース", "   * [3]スポーツ", "   * [4]エンタメ", "   * [5]ランキング"]
+
+
+def columns(text: str) -> int:
+    return len(text) + int(is_wide(np.array([ord(c) for c in text], dtype=np.uint32)).sum())
+
+
+def wrapped_anywhere(text: str, width: int, measure=len, indent: str = "") -> list[str]:
+    """``text`` broken between any two letters, each line as long as fits in ``width``."""
+    lines, line = [], indent
+    for char in text:
+        if measure(line + char) > width:
+            lines.append(line)
+            line = indent
+        line += char
+    return lines + [line]
+
+
+def japanese_dump(width: int, measure) -> list[str]:
+    """A menu, then the paragraphs broken anywhere at ``width`` by ``measure``, with no blank line
+    between them (as lynx dumps a page whose paragraphs are spaced by their indentation)."""
+    lines = [*JAPANESE_MENU, ""]
+    for paragraph in JAPANESE:
+        lines += wrapped_anywhere(paragraph, width, measure, indent="   ")
+    return lines
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["reference", "compiled"])
+@pytest.mark.parametrize("width, measure", [(74, len), (78, columns)], ids=["lynx-characters", "w3m-columns"])
+def test_japanese_broken_anywhere_is_joined_without_spaces(width, measure, compiled):
+    """lynx breaks Japanese between any two letters at 74 characters, w3m at 78 display
+    columns (39 letters): no line has words enough to tell the width, and a paragraph's next
+    line begins with a letter that would not have fitted, not with a word."""
+    dump = japanese_dump(width, measure)
+    assert width - 1 <= max(map(measure, dump)) <= width and " " not in "".join(line.strip() for line in dump[6:])
+    layout = logical_rows(dump, compiled=compiled)
+    assert layout.rows[:, 1].tolist() == JAPANESE_MENU + ["   " + paragraph for paragraph in JAPANESE]
+    assert layout.rows[len(JAPANESE_MENU):, 3].tolist() == [
+        len(wrapped_anywhere(paragraph, width, measure, indent="   ")) for paragraph in JAPANESE]
+
+
+def test_japanese_paragraphs_one_a_line_stay_apart():
+    """A converter that does not wrap: long lines of Japanese that end their sentences."""
+    dump = JAPANESE_MENU + [paragraph.strip() for paragraph in JAPANESE * 2]
+    assert list(logical_rows(dump).rows[:, 1]) == dump
+
+
+def test_korean_wrapped_at_display_columns_is_joined_by_words():
+    """w3m wraps Korean, written with spaces, between words at 78 columns (a Hangul syllable
+    takes two): 36-46 characters, too few to be read as a width in characters."""
+    words = ("서울 시내 공원에는 봄을 맞아 많은 가족들이 꽃구경을 즐기고 있다 올해는 예년보다 개화가 빨라 주말에는 "
+             "각지에서 나들이객이 늘어날 것으로 보인다").split()
+    paragraphs = [" ".join(words[i:] + words[:i]) for i in range(0, 12, 3)]
+    dump = []
+    for paragraph in paragraphs:
+        line = ""
+        for word in paragraph.split():
+            if line and columns(line + " " + word) > 78:
+                dump.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        dump += [line, ""]
+    assert max(map(len, dump)) < 60 <= max(map(columns, dump)) <= 78
+    assert logical_rows(dump).rows[:, 1].tolist() == paragraphs
+
+
+def test_a_page_with_a_menu_of_languages_is_read_as_any_page():
+    """Three lines of Japanese (a menu of languages, a comment) among many of English do not
+    make a page written without spaces."""
+    menu = ["日本語に翻訳する日本語に翻訳する", "中文翻译中文翻译中文翻译", "한국어로 번역하기 한국어로 번역하기"]
+    plain = logical_rows(wrapped_dump())
+    with_menu = logical_rows(wrapped_dump() + [""] + menu)
+    assert with_menu.rows[:len(plain.rows), 1].tolist() == plain.rows[:, 1].tolist()
+    assert with_menu.rows[len(plain.rows):, 1].tolist() == menu
+
+
+def test_wide_characters_are_those_unicode_calls_wide_or_fullwidth():
+    """Letters, digits and punctuation (symbols such as emoji aside: terminals disagree on
+    them) are wide where Unicode's East Asian Width says W or F."""
+    import unicodedata
+
+    codes = np.array([c for c in range(0x40000) if unicodedata.category(chr(c))[0] in "LNP"], dtype=np.uint32)
+    expected = np.array([unicodedata.east_asian_width(chr(c)) in "WF" for c in codes.tolist()])
+    np.testing.assert_array_equal(is_wide(codes), expected)
+
 
 BROKEN = ["  * [Free 13 Week Beginner Marathon Training Plan](/marathon-training-",
           "plan/13-week-beginner-marathon-training-plan)"]
