@@ -187,6 +187,18 @@ def test_lynx_link_numbers_are_links_not_text():
     assert column(lines, "n_links").tolist() == [1, 1, 1]
 
 
+def test_lynx_links_inside_japanese_text_end_at_a_particle_or_punctuation():
+    """No space ends a link inside Japanese prose: taken as up to the next link or the line's
+    end, a paragraph with a few keyword links read as all link text."""
+    prose = "東京都の[3]小池知事は２日、[4]新しい計画を発表した。詳しい内容は来週にも明らかにするという。"
+    items = ["   * [5]【特集】東京の新しい計画、その中身は", "   * [6]速報"]
+    share = column([prose, *items], "link_char_share")
+    visible = "東京都の小池知事は２日、新しい計画を発表した。詳しい内容は来週にも明らかにするという。"
+    assert share[0] == pytest.approx(len("小池知事新しい計画") / len(visible))
+    # a link starting its line (a menu, headlines) runs to its end, as before: all but the bullet
+    assert share[1:].tolist() == pytest.approx([18 / 19, 2 / 3])
+
+
 def test_plain_text_has_no_links():
     lines = ["A line of an article, with [brackets] and a <tag>.", "Another"]
     assert column(lines, "n_links").tolist() == [0, 0]
