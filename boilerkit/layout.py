@@ -222,9 +222,10 @@ def read_wrap(batch: Batch, widths: np.ndarray, unbreakable: np.ndarray | None =
     spaced = kept & (batch.n_space_words >= WIDTH_LINE_MIN_WORDS)
     width = _document_widths_or_without_items(batch, widths, spaced, n_docs)
     wrap = Wrap(width[batch.doc], widths, np.zeros(batch.n, dtype=bool), np.zeros(batch.n, dtype=bool))
-    if lines is None or not batch.n:
+    cjk_lines = batch.count_class(CJK) >= WIDTH_LINE_MIN_WORDLESS
+    if lines is None or not cjk_lines.any():  # most batches: one test
         return wrap
-    cjk_docs = _documents_with(batch.count_class(CJK) >= WIDTH_LINE_MIN_WORDLESS, batch, n_docs)
+    cjk_docs = _documents_with(cjk_lines, batch, n_docs)
     if not cjk_docs.any():
         return wrap
     rows = np.flatnonzero(cjk_docs[batch.doc])
