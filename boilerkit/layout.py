@@ -112,9 +112,9 @@ WIDE_RANGES = (
 _WIDE_BOUNDS = np.array([bound for low, high in WIDE_RANGES for bound in (low, high + 1)], dtype=np.uint32)
 # Hangul is wide but written with spaces: Korean is broken between words, like English.
 HANGUL_RANGES = ((0x1100, 0x115F), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3))
+_HANGUL_BOUNDS = np.array([bound for low, high in HANGUL_RANGES for bound in (low, high + 1)], dtype=np.uint32)
 # the whitespace a wrapping tool breaks at (str.split's: ASCII, no-break, ideographic space...)
 _SPACES = np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
-_HANGUL_BOUNDS = np.array([bound for low, high in HANGUL_RANGES for bound in (low, high + 1)], dtype=np.uint32)
 
 
 def _in_ranges(codes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
