@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from boilerkit.features import as_rows, batch_of, compute_features
-from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, holds_url, is_wide, logical_labels, logical_means,
-                              logical_rows, physical_probabilities)
+from boilerkit.layout import (MAX_REDONE_SHARE, features_of_rows, first_unbroken_runs, holds_url, is_wide,
+                              logical_labels, logical_means, logical_rows, physical_probabilities)
 
 PARAGRAPHS = [
     "Camera and editing technology has changed rapidly over the course of the past decade. In the past, "
@@ -205,6 +205,17 @@ def test_a_page_with_a_menu_of_languages_is_read_as_any_page():
     with_menu = logical_rows(wrapped_dump() + [""] + menu)
     assert with_menu.rows[:len(plain.rows), 1].tolist() == plain.rows[:, 1].tolist()
     assert with_menu.rows[len(plain.rows):, 1].tolist() == menu
+
+
+def test_a_lines_first_word_is_what_a_tool_breaking_cjk_anywhere_would_move_whole():
+    """Up to a space or a letter that breaks anywhere (that letter alone if it comes first),
+    then up to a space; in characters and in display columns.  Hangul breaks at spaces."""
+    lines = ["75社以上が", "Kindleが立ち上がる", "「本件", "Google Play", "　サッカー", "유세에서 연설"]
+    characters, columns, to_space, to_space_in_columns = first_unbroken_runs(lines)
+    assert characters.tolist() == [2, 6, 1, 6, 1, 4]
+    assert columns.tolist() == [2, 6, 2, 6, 2, 8]
+    assert to_space.tolist() == [6, 12, 3, 6, 4, 4]
+    assert to_space_in_columns.tolist() == [10, 18, 6, 6, 8, 8]
 
 
 def test_wide_characters_are_those_unicode_calls_wide_or_fullwidth():
