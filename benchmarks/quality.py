@@ -364,6 +364,30 @@ def converter_table(corpus: Corpus, default: dict, loco: dict, peers: dict[str, 
     return markdown_table(rows, columns)
 
 
+# Written without spaces between words (but Korean), and wrapped by text browsers by rules of
+# their own (boilerkit.layout): a column of their own in converter_language_table.
+CJK_LANGUAGES = ("ja", "ko", "zh")
+
+
+def converter_language_table(corpus: Corpus, default: dict, files: Sequence[str], threshold: float,
+                             converters: Sequence[str] | None = None) -> str:
+    """Per converter, char F1 over the dumps of all ``files``: of the English pages, of the
+    others, and among those of the Chinese, Japanese and Korean pages."""
+    pages = np.concatenate([corpus.page_indices(file) for file in files])
+    groups = {"en": lambda language: language == "en", "all but en": lambda language: language != "en",
+              ", ".join(CJK_LANGUAGES): lambda language: language in CJK_LANGUAGES}
+    rows = []
+    for c in scored_converters() if converters is None else converters:
+        by_language = evaluation_of(corpus, default[c], c, pages, threshold, ("language",)).groups["language"]
+        cells = [converter_name(c)]
+        for keep in groups.values():
+            picked = [scores for language, scores in by_language.items() if keep(language)]
+            cells.append(f"{sum(picked[1:], picked[0]).chars.f1:.4f} ({sum(s.n_pages for s in picked)})"
+                         if picked else "-")
+        rows.append(cells)
+    return markdown_table(rows, ["dumps", *(f"{name} (pages)" for name in groups)])
+
+
 def language_table(corpus: Corpus, systems: dict[str, dict], peers: dict[str, dict[str, Evaluation]],
                    files: Sequence[str], threshold: float) -> str:
     """Per language, over the shared files' dumps of all files: boilerkit (in each of its
@@ -544,7 +568,10 @@ def main(argv=None) -> None:
         report += [f"### Per converter: {system}", "",
                    f"Char F1 on each converter's dumps; *without this converter*: trained without it "
                    f"({args.loco_folds}-fold, grouped by {args.group_by}), scored on its dumps.", "",
-                   converter_table(corpus, probabilities, loco[system], peers, args.files, threshold), ""]
+                   converter_table(corpus, probabilities, loco[system], peers, args.files, threshold), "",
+                   f"### Per converter and language: {system}", "",
+                   "Char F1 on each converter's dumps of all files, by the pages' language.", "",
+                   converter_language_table(corpus, probabilities, args.files, threshold), ""]
     if peers:
         report += ["### Per language", "", "Char F1 on the shared files' dumps of all files.", "",
                    language_table(corpus, systems, peers, args.files, threshold), ""]

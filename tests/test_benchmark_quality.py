@@ -189,3 +189,23 @@ def test_a_cache_without_its_keys_is_read_in_the_order_it_was_written(spied):
         np.testing.assert_allclose(probabilities, [i / 100] * 2)
     quality.cross_validate(corpus, fold, CONVERTERS, ("lynx", "html2text"), 2, 0, "t", force=False)
     assert len(Spy.trained_on) == 6  # more keys than the old cache holds: fitted again
+
+
+def test_each_converter_is_scored_by_the_pages_language():
+    """English, the rest, and the CJK pages among the rest, per converter: here every
+    Japanese page's clutter is kept and every English page is labelled right."""
+    corpus = make_corpus()
+    for page in corpus.pages[::4]:
+        page["language"] = "ja"
+    language = {page["id"]: page["language"] for page in corpus.pages}
+    for dumps in corpus.dumps.values():  # load_corpus gives each dump its page's language
+        for doc in dumps:
+            doc["language"] = language[doc["id"]]
+    probabilities = {c: [np.array([0.9, 0.1 if page["language"] == "en" else 0.9]) for page in corpus.pages]
+                     for c in ("html-text", "lynx")}
+    table = quality.converter_language_table(corpus, probabilities, ("a.jsonl.gz", "b.jsonl.gz"), 0.5,
+                                             converters=("html-text", "lynx"))
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    assert [row[0].strip("| ") for row in rows] == ["html-text", "lynx"]
+    for row in rows:
+        assert row[1] == "1.0000 (18)" and row[2] == row[3].strip(" |") == "0.6667 (6)"
