@@ -35,8 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import (BULLETS, CJK, SPACE, WORDLESS, Batch, DocumentIndex, make_batch, numbered_item, run_numbers,
-                       split_rows)
+from .features import (BULLETS, CJK, SPACE, WORDLESS, Batch, DocumentIndex, char_class_table, make_batch,
+                       numbered_item, run_numbers, split_rows)
 from .markup import BROKEN_LINK_TARGET, OPEN_LINK_TARGET
 
 # Greedy wrapping fills lines to a width: 72-80 columns for text browsers and mail, up to
@@ -113,8 +113,6 @@ _WIDE_BOUNDS = np.array([bound for low, high in WIDE_RANGES for bound in (low, h
 # Hangul is wide but written with spaces: Korean is broken between words, like English.
 HANGUL_RANGES = ((0x1100, 0x115F), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7A3))
 _HANGUL_BOUNDS = np.array([bound for low, high in HANGUL_RANGES for bound in (low, high + 1)], dtype=np.uint32)
-# the whitespace a wrapping tool breaks at (str.split's: ASCII, no-break, ideographic space...)
-_SPACES = np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
 
 
 def _in_ranges(codes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -438,7 +436,9 @@ def first_unbroken_runs(lines: list[str]) -> tuple[np.ndarray, np.ndarray, np.nd
         return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
     codes = np.frombuffer(("\n" + "\n".join(stripped) + "\n").encode("utf-32-le"), dtype=np.uint32)
     starts = np.cumsum(np.r_[1, np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))[:-1] + 1])
-    anywhere, space = breaks_anywhere(codes), np.isin(codes, _SPACES)  # every "\n" is a space
+    table = char_class_table()  # SPACE: what str.split breaks at (no code point beyond the table is one)
+    space = (table[np.minimum(codes, len(table) - 1)] & SPACE) != 0  # every "\n" is one
+    anywhere = breaks_anywhere(codes)
     wide_before = np.r_[0, np.cumsum(is_wide(codes))]
     stops = np.flatnonzero(anywhere | space)
     ends = stops[np.searchsorted(stops, starts)]
