@@ -810,7 +810,9 @@ def starts_digit(b: Batch) -> np.ndarray:
 
 
 def starts_bullet(b: Batch) -> np.ndarray:
-    # "o" is a bullet only when followed by a space (inscriptis' third-level bullet).
+    # "o" (inscriptis' and lynx's third-level bullet) counts whatever follows it, "online"
+    # too: requiring a space after it, with lynx's "@" a bullet and its indented "#" no
+    # heading, measured no better (benchmarks/results/experiments.md, 2026-12-04).
     return np.isin(b.first_char, _BULLETS).astype(np.float64)
 
 
