@@ -18,8 +18,9 @@ compiled kernel that
 Every decision is the one scikit-learn makes: scikit-learn converts ``X`` to float64
 (``X_DTYPE``) and sends a row left when ``x <= threshold``, or, for a missing value (NaN),
 the way the split learned (``missing_go_to_left``) -- see ``_predictor.pyx`` in
-``sklearn/ensemble/_hist_gradient_boosting``.  float32 rows are widened to float64 exactly,
-the trees' values are added in scikit-learn's order starting from the same baseline, and
+``sklearn/ensemble/_hist_gradient_boosting``.  float32 rows are widened to float64 exactly
+(or, where every column is float32, compared with thresholds rounded down to float32, which
+decide alike: :attr:`CompiledTrees.threshold_below`), the trees' values are added in scikit-learn's order starting from the same baseline, and
 the probabilities come from the estimator's own loss: they are bit-identical.
 
 The flat arrays are built from the fitted estimator when first needed and kept beside it
@@ -31,6 +32,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -54,15 +56,18 @@ ROWS_TOGETHER = 8
 # test a row fails, in any tree, then each tree's leaf from its mask) does not pay here:
 # with 63-leaf trees a line fails 2,873 + 5,606 tests of the two passes' 19,840, against
 # 953 + 1,326 on its walks (20,000 lines of lines.jsonl.gz; benchmarks/trees.py --node-work).
-# Nor do smaller blocks (2026-12-03, first pass, 40,000 lines of lines.jsonl.gz, numba JIT,
-# one process, load 0.5; this walk 1.84-1.89 us a line): the rows as float32 with each
-# threshold rounded down to float32 (exact for float32 features, not for the second pass's
-# float64 columns) 1.62; as uint8 ranks among each column's thresholds (exact for any
-# column, the block 11 kB, in L1) 1.25 to walk but 1.2-1.9 more to rank the rows (150
+# Smaller blocks pay only where they stay exact (2026-12-03, first pass, 40,000 lines of
+# lines.jsonl.gz, numba JIT, one process, load 0.5; the float64 walk 1.84-1.89 us a line):
+# the rows as float32 with each threshold rounded down to float32 (exact for float32
+# features, not for the second pass's float64 columns) 1.62, adopted for the first pass
+# (CompiledTrees.threshold_below); as uint8 ranks among each column's thresholds (exact for
+# any column, the block 11 kB, in L1) 1.25 to walk but 1.2-1.9 more to rank the rows (150
 # columns, 4 steps of binary search each); threshold and packed word interleaved in one
-# array 2.08.  A walk step costs about 5 cycles, 8 rows overlapping; what is left is the
-# number of steps (the first pass's 120 trees take 1,139 a line walked 8 rows together,
-# 953 alone; the second's 200 trees 1,669 and 1,351): the model's shape.
+# array 2.08.  Nor does ending a walk when no row moved instead of testing for leaves (one
+# step more, no loads for the test: float32 first pass 1.26-1.28 -> 1.32-1.35, 2026-12-04).
+# A walk step costs about 5 cycles, 8 rows overlapping; what is left is the number of steps
+# (the first pass's 120 trees take 1,139 a line walked 8 rows together, 953 alone; the
+# second's 200 trees 1,669 and 1,351): the model's shape.
 
 
 class NotCompilable(ValueError):
@@ -108,6 +113,18 @@ class CompiledTrees:
     def is_leaf(self) -> np.ndarray:
         return (self.packed >> FEATURE_BITS) == np.arange(len(self.packed))
 
+    @cached_property
+    def threshold_below(self) -> np.ndarray:
+        """:attr:`threshold` rounded down to float32: the same decisions on float32 rows.
+
+        For a float32 ``x``, ``x <= t`` exactly when ``x <= t32``, the largest float32 not
+        above ``t``: ``t32 <= t`` gives one way, and no float32 lies in ``(t32, t]`` the
+        other.  The first pass reads only float32 features, so it walks a float32 block
+        with these thresholds, half the bytes of the float64 one: the bundled model's first
+        pass 1.57 -> 1.26-1.39 us a line (40,000 lines of lines.jsonl.gz, best of 7, one
+        process, load 0.3, 2026-12-04)."""
+        return _round_down_to_float32(self.threshold)
+
     def split_columns(self) -> np.ndarray:
         """The columns some split compares, once each."""
         return np.unique(self.feature[~self.is_leaf])
@@ -149,7 +166,11 @@ class CompiledTrees:
         if n_features != self.n_features:
             raise ValueError(f"X has {n_features} features, but the trees expect {self.n_features}")
         out = np.empty(len(X), dtype=np.float64)
-        _sum_of_trees(X, more_columns, self.packed, self.threshold, self.missing_left, self.value, self.roots,
+        if X.dtype == np.float32 and more_columns.shape[1] == 0:
+            threshold, more_columns = self.threshold_below, np.zeros((len(X), 0), dtype=np.float32)
+        else:
+            threshold = self.threshold
+        _sum_of_trees(X, more_columns, self.packed, threshold, self.missing_left, self.value, self.roots,
                       self.first_leaf_depth, self.baseline, BLOCK_ROWS, out)
         return out
 
@@ -172,6 +193,16 @@ def _children_side_by_side(nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     is_split = renumbered["is_leaf"] == 0
     left[is_split] = new[renumbered["left"][is_split]]
     return renumbered, left
+
+
+def _round_down_to_float32(values: np.ndarray) -> np.ndarray:
+    """The largest float32 not above each of ``values`` (infinities stay; float32's largest
+    finite value for what lies above it, minus infinity for what lies below its lowest)."""
+    with np.errstate(over="ignore"):  # beyond float32's range: infinite, then stepped back below
+        nearest = values.astype(np.float32)
+    above = nearest.astype(np.float64) > values
+    nearest[above] = np.nextafter(nearest[above], np.float32(-np.inf))
+    return nearest
 
 
 def _as_2d_float(X) -> np.ndarray:
@@ -246,13 +277,15 @@ _FEATURE_MASK = np.uint64(FEATURE_MASK)
 @njit(cache=True, nogil=True, exported=(
     "f4[2A], f8[2C], i8[1C], f8[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
     "f8[2A], f8[2C], i8[1C], f8[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
+    "f4[2A], f4[2C], i8[1C], f4[1C], u1[1C], f8[1C], i8[1C], i8[1C], f8, i8, f8[1C] -> none",
 ))
 def _sum_of_trees(X, more_columns, packed, threshold, missing_left, value, roots, first_leaf_depth, baseline,
                   block_rows, out):
-    """``out[i]``: baseline plus every tree's leaf value for row ``i`` of ``X | more_columns``."""
+    """``out[i]``: baseline plus every tree's leaf value for row ``i`` of ``X | more_columns``,
+    compared with ``threshold`` in its own type (float32 ones: see CompiledTrees.threshold_below)."""
     n = X.shape[0]
     # one column's rows side by side, column after column: row r of column c at c * block_rows + r
-    block = np.empty((X.shape[1] + more_columns.shape[1]) * block_rows, dtype=np.float64)
+    block = np.empty((X.shape[1] + more_columns.shape[1]) * block_rows, dtype=threshold.dtype)
     stride = np.uint64(block_rows)
     for start in range(0, n, block_rows):
         rows = min(block_rows, n - start)

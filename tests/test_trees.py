@@ -15,7 +15,7 @@ import boilerkit
 from boilerkit.compiled import ENV_VAR
 from boilerkit.features import as_rows
 from boilerkit.stacking import pass_proba
-from boilerkit.trees import CompiledTrees, NotCompilable, compiled_trees, compiled_trees_or_none
+from boilerkit.trees import CompiledTrees, NotCompilable, _round_down_to_float32, compiled_trees, compiled_trees_or_none
 
 from .conftest import ROOT
 
@@ -100,6 +100,19 @@ def test_values_at_and_next_to_every_threshold(bundled_model, dtype):
         row[np.arange(len(values)), trees.feature[inner]] = values
         rows.append(row)
     assert_same_predictions(estimator, np.concatenate(rows))
+
+
+def test_thresholds_rounded_down_to_float32_decide_as_the_float64_ones():
+    """The float32 walk's thresholds: for every float32 x, ``x <= t32`` exactly when ``x <= t``."""
+    big = float(np.finfo(np.float32).max)
+    thresholds = np.array([0.1, -0.1, 1.0, 1 / 3, 1e-45, -1e-45, 0.0, big, big * 1.5, -big * 1.5, 1e300, -1e300,
+                           np.inf, -np.inf, *np.random.default_rng(0).normal(scale=100, size=200)])
+    below = _round_down_to_float32(thresholds)
+    assert below.dtype == np.float32
+    with np.errstate(over="ignore"):  # the step from float32's largest value is infinite
+        near = np.concatenate([np.nextafter(below, np.float32(d)) for d in (-np.inf, np.inf)] + [below])
+    x = np.concatenate([near, np.array([0, -0.0, np.inf, -np.inf, big, -big], dtype=np.float32)])
+    np.testing.assert_array_equal(x[:, None] <= below[None, :], x[:, None].astype(np.float64) <= thresholds[None, :])
 
 
 @pytest.mark.parametrize("rows", [0, 1, 7, 8, 9, 63, 64, 65, 1000])
