@@ -25,14 +25,17 @@ from .neighbourhood import (
     NEIGHBOURHOOD_NAMES,
     PROBABILITY_OFFSETS,
     PROBABILITY_WINDOWS,
+    SHAPE_NAMES,
     SIDE_WINDOWS,
+    shape_columns,
 )
 
 
 def neighbourhood(doc: np.ndarray, p1: np.ndarray, lengths: np.ndarray | None = None,
-                  repeats: np.ndarray | None = None) -> np.ndarray:
+                  repeats: np.ndarray | None = None, shapes: np.ndarray | None = None) -> np.ndarray:
     """:func:`boilerkit.stacking.neighbourhood` of the lines of documents ``doc`` (one id
-    per line, equal ids in one run per document), compiled."""
+    per line, equal ids in one run per document), compiled (the shape columns by the
+    reference's own numpy: :func:`boilerkit.neighbourhood.shape_columns`)."""
     n = len(p1)
     lengths = np.zeros(n) if lengths is None else np.asarray(lengths, dtype=np.float64)
     repeats = np.zeros(n) if repeats is None else np.asarray(repeats, dtype=np.float64)
@@ -43,6 +46,7 @@ def neighbourhood(doc: np.ndarray, p1: np.ndarray, lengths: np.ndarray | None = 
         np.array(MAX_WINDOWS, dtype=np.int64), np.array(SIDE_WINDOWS, dtype=np.int64),
         LIKELY_CONTENT, DISTANCE_CAP, MAIN_BLOCK_SMOOTHING, LINES_FROM_MAIN_BLOCK_CAP, float(LONG_LINE_CHARS), out,
     )
+    out[:, len(NEIGHBOURHOOD_NAMES) - len(SHAPE_NAMES):] = shape_columns(doc, p1, shapes)
     return out
 
 

@@ -43,6 +43,7 @@ from .evaluate import char_weights, confusion, evaluate_pages
 from .features import FEATURES, LineFeatures, as_rows
 from .layout import (features_of_rows, logical_firsts, logical_labels, logical_means, logical_rows,
                      physical_probabilities)
+from .neighbourhood import SHAPE_FEATURES
 from .runtime import LineLabeller
 from .stacking import SequenceStacker
 from .training_defaults import (FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE,
@@ -257,6 +258,7 @@ def build_model(
             length_column=list(FEATURES).index("n_chars"),
             length_power=LENGTH_WEIGHT_POWER,
             repeat_column=list(FEATURES).index("repeats_in_doc"),
+            shape_columns=tuple(list(FEATURES).index(name) for name in SHAPE_FEATURES),
         )
     else:
         classifier = boosted_trees(max_iter, seed)

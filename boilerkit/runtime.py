@@ -98,6 +98,7 @@ class CompiledModel(LineLabeller):
     threshold: float
     word_rule: str = "spaces"  # LineFeatures.word_rule
     convention: dict | None = None  # LineFeatures.convention
+    shape_columns: tuple[int, ...] | None = None  # SequenceStacker.shape_columns
 
     def keeping(self, **convention: bool) -> CompiledModel:
         """:meth:`boilerkit.model.BoilerplateModel.keeping`."""
@@ -127,7 +128,8 @@ class CompiledModel(LineLabeller):
         doc = documents_from_positions(features[:, self.position_column])
         lengths = None if self.length_column is None else features[:, self.length_column]
         repeats = None if self.repeat_column is None else features[:, self.repeat_column]
-        return columns_named(neighbourhood(doc, p1, lengths, repeats), self.neighbourhood_names)
+        shapes = None if self.shape_columns is None else features[:, list(self.shape_columns)]
+        return columns_named(neighbourhood(doc, p1, lengths, repeats, shapes), self.neighbourhood_names)
 
     def predict(self, X) -> np.ndarray:
         return (self.predict_proba(X)[:, 1] >= self.threshold).astype(int)
@@ -173,7 +175,12 @@ def compile_model(model) -> CompiledModel:
         threshold=float(classifier.threshold),
         word_rule=str(getattr(features, "word_rule", "spaces")),
         convention=getattr(features, "convention", None),
+        shape_columns=_shape_columns(getattr(stacker, "shape_columns", None)),
     )
+
+
+def _shape_columns(columns) -> tuple[int, ...] | None:
+    return None if columns is None else tuple(int(column) for column in columns)
 
 
 # ------------------------------------------------------------------------------ the .npz file
@@ -198,6 +205,7 @@ def save_compiled(compiled: CompiledModel, path: str | os.PathLike, model_sha256
         "position_column": compiled.position_column,
         "length_column": compiled.length_column,
         "repeat_column": compiled.repeat_column,
+        "shape_columns": compiled.shape_columns,
         "neighbourhood_names": compiled.neighbourhood_names,
         "threshold": compiled.threshold,
         "word_rule": compiled.word_rule,
@@ -254,6 +262,7 @@ def read_compiled(path: str | os.PathLike) -> tuple[CompiledModel, dict]:
         threshold=float(meta["threshold"]),
         word_rule=str(meta.get("word_rule", "spaces")),  # files written before the rule: spaces
         convention=meta.get("convention"),
+        shape_columns=_shape_columns(meta.get("shape_columns")),  # files written before: none
     )
     return compiled, meta
 

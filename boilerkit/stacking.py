@@ -40,8 +40,11 @@ from .neighbourhood import (  # noqa: F401 (names the tests and benchmarks impor
     MAIN_BLOCK_SMOOTHING,
     LINES_FROM_MAIN_BLOCK_CAP,
     LONG_LINE_CHARS,
+    SHAPE_FEATURES,
+    SHAPE_NAMES,
     columns_named,
     documents_from_positions,
+    shape_columns,
 )
 
 # Rows per call when predicting: tree ensembles walk every row once per tree, so a block of
@@ -130,11 +133,12 @@ def nearest_long_probability(index: DocumentIndex, p1: np.ndarray, long: np.ndar
 
 
 def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | None = None,
-                  repeats: np.ndarray | None = None) -> np.ndarray:
+                  repeats: np.ndarray | None = None, shapes: np.ndarray | None = None) -> np.ndarray:
     """Columns describing each line's first-pass probability and its neighbourhood's
     (:data:`NEIGHBOURHOOD_NAMES`); ``lengths`` are the lines' lengths in characters (without
     them no line counts as long), ``repeats`` how many other lines of its document each line
-    equals (without them every non-empty line is distinct)."""
+    equals (without them every non-empty line is distinct), ``shapes`` the lines'
+    :data:`SHAPE_FEATURES` columns (without them every line has one shape)."""
     n = index.n
     if n == 0:
         return np.zeros((0, len(NEIGHBOURHOOD_NAMES)))
@@ -170,7 +174,7 @@ def neighbourhood(index: DocumentIndex, p1: np.ndarray, lengths: np.ndarray | No
         # template inserts ("Advertisement") between paragraphs: see features.distinct_lines
         + nearest_probability(index, p1, is_distinct(repeats, lengths))
     )
-    return np.column_stack(columns)
+    return np.column_stack([*columns, shape_columns(index.doc, p1, shapes)])
 
 
 class SequenceStacker(ClassifierMixin, BaseEstimator):
@@ -198,6 +202,10 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         Column of ``X`` holding how many other lines of its document equal the line; the
         second pass also sees the nearest lines that occur once (template inserts such as
         "Advertisement" between paragraphs skipped).
+    shape_columns : tuple of int or None
+        Columns of ``X`` holding the :data:`SHAPE_FEATURES`, in that order; the second pass
+        also sees the first-pass probabilities of the other lines of the line's shape in its
+        document (:func:`boilerkit.neighbourhood.shape_columns`).  None: it does not.
     second_draws : int
         Draws of the out-of-fold folds (seeds ``random_state``, ``random_state + 1``...): a
         second pass is fitted on each draw's probabilities, and the final second pass is
@@ -207,10 +215,11 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
     # Models saved before the parameters existed unpickle without them.
     repeat_column = None
     second_draws = 1
+    shape_columns = None
 
     def __init__(self, first, second, position_column: int, folds: int = 3, random_state: int = 0,
                  length_column: int | None = None, length_power: float = 0.0, repeat_column: int | None = None,
-                 second_draws: int = 1):
+                 second_draws: int = 1, shape_columns: tuple[int, ...] | None = None):
         self.first = first
         self.second = second
         self.position_column = position_column
@@ -220,6 +229,7 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.length_power = length_power
         self.repeat_column = repeat_column
         self.second_draws = second_draws
+        self.shape_columns = shape_columns
 
     def _index(self, X) -> DocumentIndex:
         return DocumentIndex(documents_from_positions(X[:, self.position_column]))
@@ -253,7 +263,8 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         self.first_ = clone(self.first).fit(X[real], y[real], **weights(real))
         fold_groups = index.doc if groups is None else np.asarray(groups)
         folds = min(self.folds, len(np.unique(fold_groups)))
-        self.neighbourhood_names_ = list(NEIGHBOURHOOD_NAMES)
+        self.neighbourhood_names_ = [name for name in NEIGHBOURHOOD_NAMES
+                                     if self.shape_columns is not None or name not in SHAPE_NAMES]
         seconds = []
         for draw in range(max(1, self.second_draws) if folds >= 2 else 1):
             seed = self.random_state + draw
@@ -285,13 +296,14 @@ class SequenceStacker(ClassifierMixin, BaseEstimator):
         ``X``, if the caller has them already; ``compiled``: see :meth:`predict_proba`)."""
         lengths = None if self.length_column is None else X[:, self.length_column]
         repeats = None if self.repeat_column is None else X[:, self.repeat_column]
+        shapes = None if self.shape_columns is None else X[:, list(self.shape_columns)]
         index = self._index(X) if index is None else index
         if use_compiled(compiled):
             from .compiled_neighbourhood import neighbourhood as compiled_neighbourhood
 
-            columns = compiled_neighbourhood(index.doc, p1, lengths, repeats)
+            columns = compiled_neighbourhood(index.doc, p1, lengths, repeats, shapes)
         else:
-            columns = neighbourhood(index, p1, lengths, repeats)
+            columns = neighbourhood(index, p1, lengths, repeats, shapes)
         # Models saved before the names were kept use the first columns.
         return columns_named(columns, getattr(self, "neighbourhood_names_", FIRST_NEIGHBOURHOOD_NAMES))
 

@@ -10,19 +10,20 @@ import pytest
 
 import boilerkit
 from boilerkit.compiled_neighbourhood import neighbourhood as compiled_neighbourhood
-from boilerkit.features import DocumentIndex, as_rows
+from boilerkit.features import FEATURES, DocumentIndex, as_rows
 from boilerkit.stacking import (
     FIRST_NEIGHBOURHOOD_NAMES,
     LINES_FROM_MAIN_BLOCK_CAP,
     NEIGHBOURHOOD_NAMES,
     PROBABILITY_WINDOWS,
+    SHAPE_FEATURES,
     neighbourhood,
 )
 
 
-def assert_same_columns(doc, p1, lengths=None, repeats=None):
-    expected = neighbourhood(DocumentIndex(doc), p1, lengths, repeats)
-    got = compiled_neighbourhood(doc, p1, lengths, repeats)
+def assert_same_columns(doc, p1, lengths=None, repeats=None, shapes=None):
+    expected = neighbourhood(DocumentIndex(doc), p1, lengths, repeats, shapes)
+    got = compiled_neighbourhood(doc, p1, lengths, repeats, shapes)
     assert got.shape == expected.shape == (len(p1), len(NEIGHBOURHOOD_NAMES))
     for column, name in enumerate(NEIGHBOURHOOD_NAMES):
         np.testing.assert_array_equal(got[:, column], expected[:, column], err_msg=name)
@@ -33,7 +34,8 @@ def test_on_the_real_pages_of_the_sample(sample_docs):
     stacker = model.steps[-1][1].estimator_
     X = model[:-1].transform(as_rows(doc["lines"] for doc in sample_docs))
     p1 = stacker.first_pass_proba(X, compiled=False)
-    assert_same_columns(stacker._index(X).doc, p1, X[:, stacker.length_column], X[:, stacker.repeat_column])
+    shapes = X[:, [list(FEATURES).index(name) for name in SHAPE_FEATURES]]
+    assert_same_columns(stacker._index(X).doc, p1, X[:, stacker.length_column], X[:, stacker.repeat_column], shapes)
 
 
 def random_documents(seed: int) -> np.ndarray:
@@ -54,6 +56,18 @@ def test_on_random_probabilities_lengths_and_repeats(seed):
     lengths = rng.choice([0, 5, 79, 80, 300], size=len(doc)).astype(np.float32)
     repeats = rng.choice([0, 0, 1, 3], size=len(doc)).astype(np.float32)
     assert_same_columns(doc, p1, lengths, repeats)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_on_random_shapes(seed):
+    """Indents beyond the packed shape's 8 bits, every heading level, lines alone in their shape."""
+    doc = random_documents(seed)
+    rng = np.random.default_rng(seed)
+    shapes = np.column_stack([rng.choice([0, 2, 4, 255, 300, 1000], size=len(doc)),
+                              *(rng.integers(0, 2, size=len(doc)) for _ in range(2)),
+                              rng.integers(0, 7, size=len(doc)),
+                              *(rng.integers(0, 2, size=len(doc)) for _ in range(2))]).astype(np.float32)
+    assert_same_columns(doc, rng.random(len(doc)), shapes=shapes)
 
 
 @pytest.mark.parametrize("seed", range(3))

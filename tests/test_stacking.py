@@ -77,8 +77,8 @@ def test_no_length_power_means_no_weights():
     assert model.first_.seen_weight_ is None and model.second_.seen_weight_ is None
 
 
-def _columns(names, index, p1, lengths, repeats=None):
-    columns = neighbourhood(index, p1, lengths, repeats)
+def _columns(names, index, p1, lengths, repeats=None, shapes=None):
+    columns = neighbourhood(index, p1, lengths, repeats, shapes)
     return {name: columns[:, NEIGHBOURHOOD_NAMES.index(name)].tolist() for name in names}
 
 
@@ -117,7 +117,7 @@ def test_a_model_trained_before_the_new_columns_still_predicts():
     X, y = _toy_data()
     model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0)
     model.fit(X, y)
-    assert model.second_pass_input(X, y * 1.0).shape[1] == X.shape[1] + len(NEIGHBOURHOOD_NAMES)
+    assert model.second_pass_input(X, y * 1.0).shape[1] == X.shape[1] + len(NEIGHBOURHOOD_NAMES) - 2  # no shapes
     # what an older pickle looks like: no names, a second pass fitted on the first columns
     del model.neighbourhood_names_
     old_input = model.second_pass_input(X, y * 1.0)
@@ -182,3 +182,25 @@ def test_second_draws_refuse_a_second_pass_they_cannot_average():
     model = SequenceStacker(LogisticRegression(), LogisticRegression(), position_column=0, second_draws=2)
     with pytest.raises(ValueError, match="HistGradientBoostingClassifier"):
         model.fit(X, y)
+
+
+def test_lines_of_one_shape_vote_together_in_their_document():
+    """The other lines of a line's shape, anywhere in its document: a menu item far from the
+    other items still hears them; a line alone in its shape gets -1; no vote crosses documents."""
+    index = DocumentIndex(np.array([0, 0, 0, 0, 0, 1, 1]))
+    p1 = np.array([0.1, 0.9, 0.3, 0.7, 0.5, 0.2, 0.8])
+    item, paragraph, heading = [2, 1, 1, 0, 0, 0], [0, 0, 0, 0, 1, 1], [0, 0, 0, 2, 0, 0]
+    shapes = np.array([item, paragraph, item, paragraph, heading, item, item], dtype=np.float32)
+    got = _columns(["p1_shape_mean", "shape_share"], index, p1, None, shapes=shapes)
+    np.testing.assert_allclose(got["p1_shape_mean"], [0.3, 0.7, 0.1, 0.9, -1, 0.8, 0.2])
+    np.testing.assert_allclose(got["shape_share"], [0.4, 0.4, 0.4, 0.4, 0.2, 1.0, 1.0])
+
+
+def test_a_stacker_without_shape_columns_leaves_their_columns_out():
+    X, y = _toy_data()
+    model = SequenceStacker(LogisticRegression(max_iter=1000), LogisticRegression(max_iter=1000), position_column=0,
+                            folds=3).fit(X, y)
+    assert "p1_shape_mean" not in model.neighbourhood_names_
+    assert model.second_.coef_.shape[1] == X.shape[1] + len(NEIGHBOURHOOD_NAMES) - 2
+    with_shapes = clone(model).set_params(shape_columns=(1, 1, 1, 1, 1, 1)).fit(X, y)
+    assert with_shapes.neighbourhood_names_ == list(NEIGHBOURHOOD_NAMES)
