@@ -20,8 +20,9 @@ Every decision is the one scikit-learn makes: scikit-learn converts ``X`` to flo
 the way the split learned (``missing_go_to_left``) -- see ``_predictor.pyx`` in
 ``sklearn/ensemble/_hist_gradient_boosting``.  float32 rows are widened to float64 exactly
 (or, where every column is float32, compared with thresholds rounded down to float32, which
-decide alike: :attr:`CompiledTrees.threshold_below`), the trees' values are added in scikit-learn's order starting from the same baseline, and
-the probabilities come from the estimator's own loss: they are bit-identical.
+decide alike: :attr:`CompiledTrees.threshold_below`), the trees' values are added in
+scikit-learn's order starting from the same baseline, and the probabilities come from the
+estimator's own loss: they are bit-identical.
 
 The flat arrays are built from the fitted estimator when first needed and kept beside it
 (:func:`compiled_trees`), never in the estimator, so saved models do not change.
@@ -64,7 +65,9 @@ ROWS_TOGETHER = 8
 # any column, the block 11 kB, in L1) 1.25 to walk but 1.2-1.9 more to rank the rows (150
 # columns, 4 steps of binary search each); threshold and packed word interleaved in one
 # array 2.08.  Nor does ending a walk when no row moved instead of testing for leaves (one
-# step more, no loads for the test: float32 first pass 1.26-1.28 -> 1.32-1.35, 2026-12-04).
+# step more, no loads for the test: float32 first pass 1.26-1.28 -> 1.32-1.35, 2026-12-04),
+# nor the second pass on float32 rows and thresholds rounded to nearest, a tie decided again
+# in float64 (exact, but the branch undoes the eight overlapping walks: 2.29 -> 34 us a line).
 # A walk step costs about 5 cycles, 8 rows overlapping; what is left is the number of steps
 # (the first pass's 120 trees take 1,139 a line walked 8 rows together, 953 alone; the
 # second's 200 trees 1,669 and 1,351): the model's shape.
