@@ -20,6 +20,9 @@ SIDE_WINDOWS = (5, 15)
 # A line the first pass finds likely content; distances to such lines are features.
 LIKELY_CONTENT = 0.5
 DISTANCE_CAP = 50
+# The columns of a model that knows its lines' shapes (SequenceStacker.shape_columns, see
+# shape_columns below); a model that does not leaves them out.
+SHAPE_NAMES = ("p1_shape_mean", "shape_share")
 NEIGHBOURHOOD_NAMES = (
     ["p1"]
     + [f"p1_{'prev' if o < 0 else 'next'}{abs(o)}" for o in PROBABILITY_OFFSETS]
@@ -30,14 +33,11 @@ NEIGHBOURHOOD_NAMES = (
     + ["in_main_block", "lines_from_main_block", "main_block_share"]
     + ["p1_prev_long", "p1_next_long"]
     + ["p1_prev_distinct", "p1_next_distinct"]
-    + ["p1_shape_mean", "shape_share"]
+    + list(SHAPE_NAMES)
 )
 # Columns of models saved before the nearest long and distinct lines' columns existed (they hold
 # no list of names); such models still load and predict.
 FIRST_NEIGHBOURHOOD_NAMES = NEIGHBOURHOOD_NAMES[: NEIGHBOURHOOD_NAMES.index("main_block_share") + 1]
-# The columns of a model that knows its lines' shapes (SequenceStacker.shape_columns); a model
-# that does not leaves them out.
-SHAPE_NAMES = ("p1_shape_mean", "shape_share")
 
 # A line's shape: the features (of boilerkit.features) that say how a line is laid out, not
 # what it says.  The items of a menu share one, and so do an article's paragraphs, a product
@@ -71,7 +71,8 @@ def shape_columns(doc: np.ndarray, p1: np.ndarray, shapes: np.ndarray | None) ->
     if shapes is None:
         shapes = np.zeros((n, len(SHAPE_FEATURES)))
     doc = np.asarray(doc, dtype=np.int64)
-    key = doc - doc.min()
+    doc = doc - doc.min()
+    key = doc
     for column, bits in enumerate(SHAPE_BITS):
         value = np.clip(np.asarray(shapes[:, column]), 0, (1 << bits) - 1).astype(np.int64)
         key = (key << bits) | value
@@ -81,7 +82,7 @@ def shape_columns(doc: np.ndarray, p1: np.ndarray, shapes: np.ndarray | None) ->
     total = np.bincount(group, weights=p1)[group]
     count = np.bincount(group)[group].astype(np.float64)
     others_mean = np.divide(total - p1, count - 1, out=np.full(n, -1.0), where=count > 1)
-    doc_lines = np.bincount(doc - doc.min())[doc - doc.min()]
+    doc_lines = np.bincount(doc)[doc]
     return np.column_stack([others_mean, count / doc_lines])
 
 
