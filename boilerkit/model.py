@@ -202,21 +202,12 @@ class BoilerplateModel(LineLabeller, Pipeline):
         return float(self.steps[-1][1].threshold)
 
 
-# Lines a leaf must hold.  40 was chosen on one converter's dumps; six converters give each
-# fold about 800,000 logical lines, and 20 lets the trees learn the rarer pages (those not in
-# English) without deeper trees to walk.  Site-grouped 3-fold CV (quality.py, the shipped
-# recipe), mean char F1 change over each file's nine dumps, news/blog / WCXB / Fundus: model
-# seed 0 -0.0021 / +0.0012 / +0.0058, seed 1 +0.0012 / -0.0005 / +0.0036 (experiments.md,
-# "Adopted: leaves of 20 lines").  Stronger regularisation (100 lines, l2 3) lost WCXB.
-MIN_SAMPLES_LEAF = 20
-
-
 def boosted_trees(max_iter: int, seed: int, learning_rate: float = 0.1) -> HistGradientBoostingClassifier:
     return HistGradientBoostingClassifier(
         max_iter=max_iter,
         learning_rate=learning_rate,
         max_leaf_nodes=63,
-        min_samples_leaf=MIN_SAMPLES_LEAF,
+        min_samples_leaf=40,
         l2_regularization=1.0,
         # A fixed number of rounds: early stopping would hold out a random 10% of *lines*,
         # not documents, and make results depend on it.
