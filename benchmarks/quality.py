@@ -164,10 +164,22 @@ def page_languages(data_dir: Path, files: Sequence[str]) -> dict[str, str]:
 
 
 def settings_tag(seed: int, *extra) -> str:
-    """A short hash of the model's settings and the protocol, so a cache never serves another
-    model's results."""
-    settings = repr(build_model(seed=seed).get_params()) + repr(list(FEATURES)) + repr(NEIGHBOURHOOD_NAMES) + repr(extra)
+    """A short hash of the model's settings, the code that trains and applies it, and the
+    protocol, so a cache never serves another model's results."""
+    settings = (repr(build_model(seed=seed).get_params()) + repr(list(FEATURES)) + repr(NEIGHBOURHOOD_NAMES)
+                + repr(extra) + source_digest())
     return hashlib.sha256(settings.encode()).hexdigest()[:10]
+
+
+def source_digest(package: Path = ROOT / "boilerkit") -> str:
+    """A hash of the package's Python source.  The parameters and column names above miss a
+    change in how a feature is computed, how training pages are augmented or how a dump is
+    laid out: a screen of such a change was served the cached predictions of the recipe it
+    changed (2026-12-04, caught before it was read).  Any edit of the package now trains again."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def page_folds(corpus: Corpus, folds: int, seed: int, group_by: str) -> np.ndarray:

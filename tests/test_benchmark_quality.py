@@ -85,6 +85,28 @@ def spied(monkeypatch, tmp_path):
     monkeypatch.setattr(quality, "settings_tag", lambda seed, *extra: str(hash(repr(extra)) & 0xFFFF))
 
 
+def test_the_cache_tag_changes_with_the_package_source(tmp_path, monkeypatch):
+    package = tmp_path / "boilerkit"
+    (package / "sub").mkdir(parents=True)
+    (package / "features.py").write_text("WINDOW = 3\n")
+    (package / "sub" / "augment.py").write_text("SHARE = 0.1\n")
+    (package / "notes.txt").write_text("not source")
+    before = quality.source_digest(package)
+    assert quality.source_digest(package) == before
+    (package / "notes.txt").write_text("still not source")
+    assert quality.source_digest(package) == before
+    (package / "sub" / "augment.py").write_text("SHARE = 0.2\n")  # a change no parameter shows
+    edited = quality.source_digest(package)
+    assert edited != before
+    (package / "sub" / "augment.py").rename(package / "augment.py")  # the same text elsewhere is other code
+    assert quality.source_digest(package) not in (before, edited)
+    tags = []
+    for digest in ("a", "b"):
+        monkeypatch.setattr(quality, "source_digest", lambda digest=digest: digest)
+        tags.append(quality.settings_tag(0, "protocol"))
+    assert tags[0] != tags[1]
+
+
 def test_out_of_fold_probabilities_come_back_to_their_page_and_converter(spied):
     corpus = make_corpus()
     fold = quality.page_folds(corpus, folds=3, seed=0, group_by="site")
