@@ -174,8 +174,8 @@ def settings_tag(seed: int, *extra) -> str:
 def source_digest(package: Path = ROOT / "boilerkit") -> str:
     """A hash of the package's Python source.  The parameters and column names above miss a
     change in how a feature is computed, how training pages are augmented or how a dump is
-    laid out: a screen of such a change was served the cached predictions of the recipe it
-    changed (2026-12-04, caught before it was read).  Any edit of the package now trains again."""
+    laid out: a screen of such a change would have been served the cached predictions of the
+    screen before it (2026-12-04, caught before it ran).  Any edit of the package now trains again."""
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
