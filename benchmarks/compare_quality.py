@@ -40,11 +40,15 @@ def figures(report: str) -> dict[tuple[str, str, str], tuple[float, float | None
         elif (match := SYSTEM_ROW.match(line)) and ".jsonl.gz" in section:
             out[("pages", re.sub(r"\s*\(\d+( pages)?\)$", "", section), "")] = (float(match[3]), float(match[4]))
         elif section == "Per language" and line.startswith("| language |"):
-            language_column = [cell.strip() for cell in line.strip("|").split("|")].index(SYSTEM)
+            language_column = _cells(line).index(SYSTEM)
         elif section == "Per language" and language_column is not None and re.match(r"^\| [^-]", line):
-            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            cells = _cells(line)
             out[("language", cells[0], "")] = (float(cells[language_column]), None)
     return out
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip("|").split("|")]
 
 
 def compare(before: str, after: str) -> list[str]:
@@ -54,7 +58,7 @@ def compare(before: str, after: str) -> list[str]:
     for key in (key for key in a if key in b):
         kind, what, which = key
         (char_a, line_a), (char_b, line_b) = a[key], b[key]
-        row = f"{kind:8s} {what[:48]:48s} {which[:28]:28s} {char_a:.4f} -> {char_b:.4f} {char_b - char_a:+.4f}"
+        row = f"{kind:8s} {what:48s} {which:28s} {char_a:.4f} -> {char_b:.4f} {char_b - char_a:+.4f}"
         if line_a is not None and line_b is not None:
             row += f"   line F1 {line_a:.4f} -> {line_b:.4f} {line_b - line_a:+.4f}"
         lines.append(row)
