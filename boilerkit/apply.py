@@ -141,23 +141,39 @@ def _iter_labelled_in_pool(
     as the workers label it (``Pool.imap`` would read all of it ahead into memory)."""
     pending: deque = deque()
     threads = _use_threads(workers)
-    with _pool(model, jobs, threads) as pool:
-        try:
-            for batch in batches(documents, min(batch_lines, POOL_BATCH_LINES)):
-                lines = [doc.lines for doc in batch]
-                # threads share the model; a worker process holds its own copy
-                future = (pool.submit(_label_lines, model, lines, threshold) if threads
-                          else pool.submit(_label_in_worker, lines, threshold))
-                pending.append((batch, future))
-                if len(pending) >= jobs * BATCHES_AHEAD_PER_JOB:
-                    done, future = pending.popleft()
-                    yield from _split_by_document(done, *future.result())
-            while pending:
+    pool = _pool(model, jobs, threads)
+    try:
+        for batch in batches(documents, min(batch_lines, POOL_BATCH_LINES)):
+            lines = [doc.lines for doc in batch]
+            # threads share the model; a worker process holds its own copy
+            future = (pool.submit(_label_lines, model, lines, threshold) if threads
+                      else pool.submit(_label_in_worker, lines, threshold))
+            pending.append((batch, future))
+            if len(pending) >= jobs * BATCHES_AHEAD_PER_JOB:
                 done, future = pending.popleft()
                 yield from _split_by_document(done, *future.result())
-        finally:
-            for _, future in pending:  # an error or an early stop: drop the queued work
-                future.cancel()
+        while pending:
+            done, future = pending.popleft()
+            yield from _split_by_document(done, *future.result())
+    except BaseException:
+        _stop_at_once(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop_at_once(pool: Executor) -> None:
+    """An error, an early stop or a signal: end the worker processes now and drop the
+    queued work, instead of waiting for the batches in hand.  The graceful shutdown could
+    hang for good after a signal: with SIGTERM sent to the whole process group (as
+    ``timeout`` and job schedulers send it), 2 of about 10 ``--jobs 2`` runs left the main
+    process spinning at 100% CPU in the executor's shutdown, its call queue full, while a
+    surviving worker waited for the rest of a message 1.8 GB long by its garbled header.
+    The workers go first: the executor then finds its pool broken and takes its path for
+    dirty queues (it closes them instead of draining them).  Threads cannot be stopped;
+    they finish their batch, whose result nobody reads."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 WORKERS = ("auto", "threads", "processes")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import re
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -219,6 +221,36 @@ def test_pool_batches_are_capped_and_keep_the_input_order(monkeypatch, small_mod
         small_model, documents)
     longest = max(len(doc.lines) for doc in documents)
     assert len(seen) > 1 and max(seen) < 40 + longest
+
+
+class StallingModel:
+    """Labels every line clutter, but takes ten minutes over a batch holding "STALL"."""
+
+    def label_lines(self, rows, threshold=None):
+        lines = np.asarray(rows)[:, -1]
+        if "STALL" in lines.tolist():
+            time.sleep(600)
+        return np.zeros(len(lines), dtype=np.int64), np.zeros(len(lines))
+
+
+def test_an_early_stop_ends_the_worker_processes_without_waiting_for_their_batches(monkeypatch):
+    """A consumer that stops (an error, Ctrl-C, SIGTERM) must not wait for the batches in
+    hand: the graceful shutdown it replaced could hang for good after a signal."""
+    from boilerkit import apply as apply_module
+
+    pools = []
+    monkeypatch.setattr(apply_module, "_pool", lambda *args, make=apply_module._pool: pools.append(make(*args)) or pools[-1])
+    documents = [Document(["fine"], "first")] + [Document(["STALL"], f"stalls-{i}") for i in range(4)]
+    results = iter_labelled_documents(StallingModel(), documents, batch_lines=1, jobs=2, workers="processes")
+    assert next(results).labels.tolist() == [0]
+    workers = list(pools[0]._processes.values())
+    closing = threading.Thread(target=results.close, daemon=True)
+    closing.start()
+    closing.join(timeout=60)  # the workers' batches would take 600 s
+    assert not closing.is_alive(), "closing the results waited for the workers' batches"
+    for worker in workers:
+        worker.join(timeout=10)
+        assert not worker.is_alive()
 
 
 @pytest.mark.parametrize("output_format", ["text", "tsv", "jsonl"])
