@@ -321,6 +321,8 @@ def label(
         summary = label_dumps(dump, gold=gold, output=output, converters=converter or ())
     except (InputError, ConverterError) as error:
         fail(str(error))
+    except OSError as error:  # writing failed: a full disk, a vanished directory
+        fail(f"{output}: cannot write: {error.strerror or error}")
     for name, pages in summary.by_converter().items():
         typer.echo(_label_summary_line(pages, name), err=True)
 

@@ -502,6 +502,31 @@ def _documents_of_file(path: str, on_error: ErrorHandler | None) -> Iterator[Doc
 # ---------------------------------------------------------------------------- output
 
 
+# Where the links to open file descriptors are (/dev/stdout -> /proc/self/fd/1).
+_DESCRIPTOR_DIRS = ("/dev/", "/proc/")
+
+
+def writes_in_place(path: str | os.PathLike) -> bool:
+    """Whether output to ``path`` goes straight into it, not into a file renamed over it:
+    an existing device, pipe or socket (``/dev/null``, a FIFO), which a rename would replace
+    by a plain file, and ``/dev/stdout`` or ``/dev/fd/N``, a descriptor the caller opened."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    if stat.S_ISDIR(mode):
+        return False
+    if not stat.S_ISREG(mode):
+        return True
+    return os.path.islink(path) and os.path.abspath(path).startswith(_DESCRIPTOR_DIRS)
+
+
+def file_replaced_by(path: str | os.PathLike) -> str:
+    """The file that an output named ``path`` replaces when complete: for a symbolic link,
+    the file it points to, so that the link stays a link and its target gets the output."""
+    return os.path.realpath(path) if os.path.islink(path) else str(path)
+
+
 class AtomicWriter:
     """A text output that appears under its name only when complete.
 
@@ -511,6 +536,9 @@ class AtomicWriter:
     the CLI turns SIGTERM into ``SystemExit``, a kill; only SIGKILL (or a power cut) leaves
     the hidden ``.NAME.PID.part`` file behind, never a file under the output's name.
 
+    A symbolic link is followed: the file it points to is replaced.  A device, pipe or
+    socket (:func:`writes_in_place`) is written straight into: there is nothing to rename.
+
     ``-`` writes to standard output, in UTF-8 with ``\\n`` line ends like a file, whatever
     the locale (a Latin-1 terminal would otherwise fail on the first CJK line).
     """
@@ -518,6 +546,7 @@ class AtomicWriter:
     def __init__(self, path: str | os.PathLike):
         self.path = str(path)
         self._tmp: str | None = None
+        self._target: str | None = None
         self.stream: IO[str] | None = None
 
     def __enter__(self) -> IO[str]:
@@ -527,33 +556,54 @@ class AtomicWriter:
             # A stdout without a byte buffer (a test's capture) is used as it is.
             self.stream = sys.stdout if buffer is None else io.TextIOWrapper(buffer, encoding="utf-8", newline="\n")
             return self.stream
-        target = Path(self.path)
+        if os.path.isdir(self.path):
+            raise InputError(self.path, "output is a directory, not a file")
+        if writes_in_place(self.path):
+            # Appending, not truncating: /dev/stdout may be a file the shell opened with >>.
+            self.stream = self._open(self.path, "a")
+            return self.stream
+        self._target = file_replaced_by(self.path)
+        target = Path(self._target)
         directory = target.parent if str(target.parent) else Path(".")
         if not directory.is_dir():
             raise InputError(self.path, "output directory does not exist")
         self._tmp = str(directory / f".{target.name}.{os.getpid()}.part")
-        try:
-            self.stream = io.open(self._tmp, "w", encoding="utf-8", newline="\n")
-        except OSError as error:
-            raise InputError(self.path, f"cannot write here: {error.strerror or error}") from None
+        self.stream = self._open(self._tmp, "w")
         return self.stream
 
+    def _open(self, path: str, mode: str) -> IO[str]:
+        try:
+            return io.open(path, mode, encoding="utf-8", newline="\n")
+        except OSError as error:
+            raise InputError(self.path, f"cannot write here: {error.strerror or error}") from None
+
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self.stream is None:
+            return
+        if self.path == STDIN:
+            self.stream.flush()
+            if self.stream is not sys.stdout:
+                self.stream.detach()  # leave sys.stdout's buffer open
+            return
         if self._tmp is None:
-            if self.stream is not None:
-                self.stream.flush()
-                if self.stream is not sys.stdout:
-                    self.stream.detach()  # leave sys.stdout's buffer open
+            self._close_in_place(failed=exc_type is not None)
             return
         try:
             self.stream.close()  # the last flush can fail too (a full disk)
             if exc_type is None:
-                os.replace(self._tmp, self.path)
+                os.replace(self._tmp, self._target)
                 return
         except BaseException:
             self._remove_tmp()
             raise
         self._remove_tmp()
+
+    def _close_in_place(self, failed: bool) -> None:
+        try:
+            self.stream.close()  # the last flush can fail too (/dev/full)
+        except OSError:
+            if not failed:  # else the error that stopped the writing is the one to report
+                raise
 
     def _remove_tmp(self) -> None:
         try:

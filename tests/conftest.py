@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 EXAMPLES = DATA / "examples"
 SAMPLE = DATA / "sample.jsonl.gz"
+
+
+def read_in_background(fifo) -> tuple[threading.Thread, list[bytes]]:
+    """A thread reading ``fifo`` to its end (a writer blocks until a reader opens it)."""
+    received: list[bytes] = []
+
+    def read() -> None:
+        with open(fifo, "rb") as stream:
+            received.append(stream.read())
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    return thread, received
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from boilerkit.cli import app
 from boilerkit.io import split_lines
 
-from .conftest import EXAMPLES, ROOT, SAMPLE
+from .conftest import EXAMPLES, ROOT, SAMPLE, read_in_background
 
 runner = CliRunner()
 NEWS = EXAMPLES / "news-dump.txt"
@@ -148,6 +149,53 @@ def test_apply_strict_bad_jsonl_leaves_no_output(small_model_path, tmp_path):
     assert result.output.startswith(f"boilerkit: error: {bad}:2: invalid JSON")
     assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.jsonl"]
+
+
+def test_apply_writes_into_a_fifo_and_leaves_it_a_fifo(small_model_path, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    thread, received = read_in_background(fifo)
+    result = run("apply", NEWS, "-m", small_model_path, "-f", "tsv", "-o", fifo)
+    thread.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert received == [run("apply", NEWS, "-m", small_model_path, "-f", "tsv").stdout.encode("utf-8")]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
+
+
+def test_apply_into_a_full_device_fails_with_one_line_and_keeps_the_device(small_model_path, tmp_path):
+    full = tmp_path / "full"
+    try:
+        os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))  # what /dev/full is on Linux
+    except (PermissionError, AttributeError):
+        pytest.skip("making a device node needs root on Linux")
+    result = run("apply", NEWS, "-m", small_model_path, "-o", full)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {full}: cannot write: No space left on device"
+    assert stat.S_ISCHR(os.lstat(full).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+
+
+def test_label_into_a_symlink_writes_its_target_and_keeps_the_link(tmp_path):
+    target, link = tmp_path / "target.tsv", tmp_path / "link.tsv"
+    target.write_text("old\n", encoding="utf-8")
+    link.symlink_to(target)
+    result = run("label", NEWS, "-g", EXAMPLES / "news-page.gold.txt", "-o", link)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text(encoding="utf-8") == run("label", NEWS, "-g", EXAMPLES / "news-page.gold.txt").stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.tsv", "target.tsv"]
+
+
+@pytest.mark.parametrize("command", ["apply", "label"])
+def test_output_that_is_a_directory_is_one_line_and_nothing_is_written(small_model_path, tmp_path, command):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    options = ["-m", small_model_path] if command == "apply" else ["-g", EXAMPLES / "news-page.gold.txt"]
+    result = run(command, NEWS, *options, "-o", folder)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {folder}: output is a directory, not a file"
+    assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
 
 
 @pytest.mark.parametrize("args", [["apply", "missing.txt"], ["evaluate", "missing.jsonl"]])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import stat
 
 import pytest
 
@@ -17,7 +19,7 @@ from boilerkit.io import (
     split_lines,
 )
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, read_in_background
 
 
 @pytest.mark.parametrize(
@@ -219,3 +221,36 @@ def test_atomic_writer_replaces_only_when_complete(tmp_path):
         out.write("new")
         assert target.read_text(encoding="utf-8") == "old"
     assert target.read_text(encoding="utf-8") == "new"
+
+
+def test_atomic_writer_writes_straight_into_a_fifo(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    thread, received = read_in_background(fifo)
+    with AtomicWriter(fifo) as out:
+        out.write("through the pipe\n")
+    thread.join(timeout=10)
+    assert received == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # not a file renamed over it
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["fifo"]
+
+
+def test_atomic_writer_replaces_the_file_a_symlink_points_to_and_keeps_the_link(tmp_path):
+    target = tmp_path / "target.txt"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target.name)
+    with AtomicWriter(link) as out:
+        out.write("new")
+        assert target.read_text(encoding="utf-8") == "old"
+    assert link.is_symlink() and os.readlink(link) == target.name
+    assert target.read_text(encoding="utf-8") == "new"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["link.txt", "target.txt"]
+
+
+def test_atomic_writer_refuses_a_directory_before_writing(tmp_path):
+    with pytest.raises(InputError, match="output is a directory, not a file") as caught:
+        with AtomicWriter(tmp_path):
+            pass
+    assert caught.value.path == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
