@@ -148,7 +148,14 @@ def _save(model, output: Path) -> Path:
 
 def _check_output_folder(output: Path) -> None:
     """Fail before a training of minutes, not after it, when its model could not be saved."""
-    folder = output.parent
+    from .io import file_replaced_by
+
+    if output.is_dir():
+        fail(f"{output}: cannot write the model: it is a directory")
+    if output.exists() and not output.is_file():
+        # The card records the model file's checksum, read back once written, and sits beside it.
+        fail(f"{output}: cannot write the model: not a regular file (a model is a file, with its card beside it)")
+    folder = Path(file_replaced_by(output)).parent
     if not folder.is_dir():
         fail(f"{output}: cannot write the model: no folder {folder}")
     if not os.access(folder, os.W_OK):

@@ -72,6 +72,31 @@ def test_train_refuses_an_output_folder_that_does_not_exist_before_reading_data(
     assert result.output.strip() == f"boilerkit: error: {out}: cannot write the model: no folder {out.parent}"
 
 
+def test_train_through_a_symlink_saves_the_model_to_its_target_and_keeps_the_link(tmp_path):
+    target, link = tmp_path / "v1.joblib", tmp_path / "current.joblib"
+    target.write_bytes(b"an older model")
+    link.symlink_to(target.name)
+    result = run("train", EXAMPLES / "news-dump.labelled.tsv", "-o", link, "--max-iter", "5")
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and os.readlink(link) == target.name
+    assert target.read_bytes() != b"an older model"
+    assert run("apply", NEWS, "-m", link).exit_code == 0  # its card (current.json) checks it through the link
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo"])
+def test_train_refuses_an_output_that_is_not_a_file_before_training(tmp_path, kind):
+    out = tmp_path / "out"
+    if kind == "directory":
+        out.mkdir()
+    else:
+        os.mkfifo(out)
+    result = run("train", EXAMPLES / "news-dump.labelled.tsv", "-o", out, "--max-iter", "5")
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()  # nothing trained: the data was not even read
+    assert line.startswith(f"boilerkit: error: {out}: cannot write the model: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and (kind == "fifo" or not any(out.iterdir()))
+
+
 def test_evaluate_prints_scores_and_groups(small_model_path):
     result = run("evaluate", SAMPLE, "--model", small_model_path)
     assert result.exit_code == 0, result.output
