@@ -31,7 +31,8 @@ import sklearn
 from sklearn.base import clone
 
 from .io import InputError
-from .model import BoilerplateModel, ModelError, load_model, load_training_data, model_card, sha256_of, training_arrays
+from .model import (BoilerplateModel, ModelError, card_path, load_model, load_training_data, model_card, read_card,
+                    sha256_of, training_arrays)
 from .training_defaults import DEFAULT_WEIGHT
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,14 @@ def base_training_files(card: dict, data_dir: str | os.PathLike) -> list[Path]:
             log.warning("%s differs from the file the base model was trained on (sha256)", path)
         files.append(path)
     return files
+
+
+def base_inputs(base: str | os.PathLike, data_dir: str | os.PathLike) -> list[Path]:
+    """The files :func:`train_on_base` reads besides the user's pages: the base model, its
+    card, and the training files its card lists that are in ``data_dir``."""
+    card = read_card(base) or {}
+    listed = [Path(data_dir) / entry["path"] for entry in card.get("training_data") or [] if entry.get("path")]
+    return [Path(base), card_path(base), *(path for path in listed if path.exists())]
 
 
 def fit_on_base(base: BoilerplateModel, documents: Sequence[dict], base_documents: Sequence[dict],

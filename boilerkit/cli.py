@@ -263,6 +263,8 @@ def train(
             fail("--base needs --data-dir: the folder holding the training files listed in the base model's card")
         if cv:
             fail("--cv cannot be combined with --base")
+    _check_saved_files_are_not_inputs(output, data, base, data_dir)
+    if base is not None:
         try:
             model = train_on_base(data, base, data_dir=data_dir, weight=weight)
         except (InputError, ModelError, ValueError) as error:
@@ -282,6 +284,25 @@ def train(
         typer.echo(f"grouped {cv}-fold cross-validation (threshold {model.threshold:.3f}):")
         typer.echo(format_table(metrics_rows(metrics)))
     typer.echo(f"saved {path} and {path.with_suffix('.json')}", err=True)
+
+
+def _check_saved_files_are_not_inputs(output: Path, data: list[str], base: Optional[Path],
+                                      data_dir: Optional[Path]) -> None:
+    """Fail before training when the model, its card or its compiled form would be saved over
+    a file the training reads."""
+    from .adapt import base_inputs
+    from .apply import check_output_is_not_input
+    from .io import expand_paths
+    from .model import ModelError, files_saved
+
+    try:
+        inputs = expand_paths(data)
+        if base is not None:
+            inputs += map(str, base_inputs(base, data_dir))
+        for saved in files_saved(output):
+            check_output_is_not_input(str(saved), inputs)
+    except (InputError, ModelError) as error:
+        fail(str(error))
 
 
 def _per_dataset(values: Optional[list[str]]) -> dict[str, int] | None:

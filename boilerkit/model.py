@@ -44,7 +44,7 @@ from .features import FEATURES, LineFeatures, as_rows
 from .layout import (features_of_rows, logical_firsts, logical_labels, logical_means, logical_rows,
                      physical_probabilities)
 from .neighbourhood import SHAPE_FEATURES
-from .runtime import LineLabeller
+from .runtime import LineLabeller, compiled_path
 from .stacking import SequenceStacker
 from .training_defaults import (FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE,
                                 WORD_RULE)
@@ -493,6 +493,12 @@ def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
     card_tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     os.replace(card_tmp, card_file)
     return path
+
+
+def files_saved(path: str | os.PathLike) -> list[Path]:
+    """The files :func:`save_model` writes for a model saved as ``path``: the model, its card
+    and its compiled form."""
+    return [Path(path), card_path(path), compiled_path(path)]
 
 
 def _minor(version: str) -> tuple[str, ...]:

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from boilerkit.cli import app
 from boilerkit.io import split_lines
+from boilerkit.model import files_saved
 
-from .conftest import EXAMPLES, ROOT, SAMPLE, read_in_background
+from .conftest import DATA, EXAMPLES, ROOT, SAMPLE, read_in_background
 
 runner = CliRunner()
 NEWS = EXAMPLES / "news-dump.txt"
@@ -95,6 +96,30 @@ def test_train_refuses_an_output_that_is_not_a_file_before_training(tmp_path, ki
     (line,) = result.output.strip().splitlines()  # nothing trained: the data was not even read
     assert line.startswith(f"boilerkit: error: {out}: cannot write the model: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and (kind == "fifo" or not any(out.iterdir()))
+
+
+@pytest.mark.parametrize("data_name, output_name", [("data.tsv", "data.tsv"), ("data.json", "data.joblib"),
+                                                     ("data.compiled.npz", "data.joblib")],
+                         ids=["the model", "its card", "its compiled form"])
+def test_train_refuses_to_save_over_its_data(tmp_path, data_name, output_name):
+    data = tmp_path / data_name
+    data.write_bytes((EXAMPLES / "news-dump.labelled.tsv").read_bytes())
+    before = data.read_bytes()
+    result = run("train", tmp_path, "-o", tmp_path / output_name, "--max-iter", "5")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {data}: output file is also an input: refusing to overwrite it"
+    assert data.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == [data_name]
+
+
+def test_train_on_a_base_refuses_to_save_over_the_base_model(small_model_path, tmp_path):
+    base = tmp_path / "base.joblib"
+    for source, copy in zip(files_saved(small_model_path), files_saved(base)):
+        copy.write_bytes(source.read_bytes())
+    before = base.read_bytes()
+    result = run("train", EXAMPLES / "news-dump.labelled.tsv", "-o", base, "--base", base, "--data-dir", DATA)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {base}: output file is also an input: refusing to overwrite it"
+    assert base.read_bytes() == before
 
 
 def test_evaluate_prints_scores_and_groups(small_model_path):
