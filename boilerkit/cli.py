@@ -465,13 +465,18 @@ def evaluate(
 
 
 def _evaluate_with_report(data, loaded, threshold, directory: Path, model: Optional[Path]) -> Evaluation:
-    from .report import build_report, write_report
+    from .io import expand_paths
+    from .report import REPORT_FILE, build_report, check_report_directory, write_report
 
+    check_report_directory(directory, expand_paths(data))
     try:
         built = build_report(data, loaded, threshold, model_name=str(model) if model else "bundled model")
     except ValueError as error:
         fail(str(error))
-    typer.echo(f"report: {write_report(built, directory)}", err=True)
+    try:
+        typer.echo(f"report: {write_report(built, directory)}", err=True)
+    except OSError as error:  # a full disk
+        fail(f"{directory / REPORT_FILE}: cannot write the report: {error.strerror or error}")
     return built.evaluation
 
 

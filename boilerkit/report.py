@@ -27,10 +27,10 @@ from sklearn.metrics import precision_recall_curve
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .apply import iter_labelled_documents
+from .apply import check_output_is_not_input, iter_labelled_documents
 from .evaluate import Evaluation, char_weights, confusion, evaluate_pages, page_f1, score_page, threshold_curve
 from .features import as_rows
-from .io import iter_documents, iter_labelled
+from .io import AtomicWriter, InputError, iter_documents, iter_labelled
 
 log = logging.getLogger(__name__)
 
@@ -442,12 +442,47 @@ def render_html(report: Report) -> str:
     ])
 
 
+REPORT_FILE = "index.html"
+
+
+def check_report_directory(directory: str | os.PathLike, inputs: Sequence[str]) -> None:
+    """Raise :class:`InputError` when a report could not be written into ``directory`` (a file
+    is there or where one of its parents would be made, or the nearest existing parent is not
+    writable), or would replace one of ``inputs`` (already expanded paths).  Checked before
+    the evaluation, which can take minutes."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        raise _not_a_directory(directory)
+    existing = _nearest_existing(Path(directory))
+    if not existing.is_dir():
+        raise InputError(directory, f"cannot make the report directory: {existing} is not a directory")
+    if not os.access(existing, os.W_OK):
+        raise InputError(directory, f"cannot write the report: {existing} is not writable")
+    check_output_is_not_input(os.path.join(directory, REPORT_FILE), inputs)
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or the nearest of its parents that exists."""
+    path = path.absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _not_a_directory(directory: str | os.PathLike) -> InputError:
+    return InputError(directory, f"not a directory: the report is written into one, as {REPORT_FILE}")
+
+
 def write_report(report: Report, directory: str | os.PathLike) -> Path:
     """Write ``report`` as ``directory/index.html`` (the directory is made if needed)."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / "index.html"
-    tmp = directory / ".index.html.part"
-    tmp.write_text(render_html(report), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise _not_a_directory(directory) from None
+    except OSError as error:
+        raise InputError(directory, f"cannot make the report directory: {error.strerror or error}") from None
+    path = directory / REPORT_FILE
+    page = render_html(report)
+    with AtomicWriter(path) as out:
+        out.write(page)
     return path

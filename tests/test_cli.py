@@ -140,6 +140,40 @@ def test_evaluate_json(small_model_path):
     assert len(scores["threshold_curve"]) >= 5
 
 
+@pytest.mark.parametrize("given", ["the file", "its directory"])
+def test_evaluate_refuses_a_report_that_would_replace_an_input(small_model_path, tmp_path, given):
+    index = tmp_path / "index.html"
+    index.write_bytes((EXAMPLES / "news-dump.labelled.tsv").read_bytes())
+    before = index.read_bytes()
+    data = index if given == "the file" else tmp_path
+    result = run("evaluate", data, "-m", small_model_path, "--report", tmp_path)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {index}: output file is also an input: refusing to overwrite it"
+    assert index.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+@pytest.mark.parametrize("where, reason", [("data.tsv", "not a directory: the report is written into one, as index.html"),
+                                           ("data.tsv/report", "cannot make the report directory: {data} is not a directory")])
+def test_evaluate_report_where_no_directory_can_be_is_one_line(small_model_path, tmp_path, where, reason):
+    data = tmp_path / "data.tsv"
+    data.write_bytes((EXAMPLES / "news-dump.labelled.tsv").read_bytes())
+    before = data.read_bytes()
+    result = run("evaluate", data, "-m", small_model_path, "--report", tmp_path / where)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {tmp_path / where}: {reason.format(data=data)}"
+    assert data.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["data.tsv"]
+
+
+def test_evaluate_writes_the_report_through_a_symlinked_index(small_model_path, tmp_path):
+    target, report = tmp_path / "kept.html", tmp_path / "report"
+    report.mkdir()
+    (report / "index.html").symlink_to(target)
+    result = run("evaluate", EXAMPLES / "news-dump.labelled.tsv", "-m", small_model_path, "--report", report)
+    assert result.exit_code == 0, result.output
+    assert (report / "index.html").is_symlink() and "<h2>Scores</h2>" in target.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["index.html", "kept.html", "report"]
+
+
 def test_apply_text_prints_content_lines_in_order(small_model_path):
     result = run("apply", NEWS, "--model", small_model_path, "--threshold", "0")
     assert result.exit_code == 0, result.output
