@@ -76,24 +76,34 @@ def _silence_stdout() -> None:
         pass
 
 
+# What ends a run as Ctrl-C does: `kill` (SIGTERM), and its terminal closing (SIGHUP).
+EXIT_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 @contextlib.contextmanager
-def exit_on_sigterm():
-    """While writing, turn SIGTERM into ``SystemExit`` so that ``with`` blocks run and the
-    temporary output file is removed (the default action ends the process on the spot).
-    Ctrl-C already raises ``KeyboardInterrupt``.  The previous handler is restored after."""
+def exit_on_sigterm_or_sighup():
+    """While writing, turn SIGTERM and SIGHUP into ``SystemExit`` (status 128 + the signal's
+    number) so that ``with`` blocks run and the temporary output file is removed (their
+    default action ends the process on the spot).  Ctrl-C already raises
+    ``KeyboardInterrupt``.  A signal that was ignored stays ignored (``nohup``'s promise);
+    the previous handlers are restored after."""
 
     def terminate(signum, frame):
         raise SystemExit(128 + signum)
 
+    previous = {}
     try:
-        previous = signal.signal(signal.SIGTERM, terminate)
+        for signum in EXIT_SIGNALS:
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, terminate)
     except ValueError:  # not in the main thread: signals cannot be handled here
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class _CurrentStderr(logging.StreamHandler):
@@ -140,7 +150,7 @@ def _save(model, output: Path) -> Path:
     from .model import save_model
 
     try:
-        with exit_on_sigterm():
+        with exit_on_sigterm_or_sighup():
             return save_model(model, output)
     except OSError as error:
         fail(f"{output}: cannot write the model: {error.strerror or error}")
@@ -346,7 +356,8 @@ def label(
     from .label import label as label_dumps
 
     try:
-        summary = label_dumps(dump, gold=gold, output=output, converters=converter or ())
+        with exit_on_sigterm_or_sighup():
+            summary = label_dumps(dump, gold=gold, output=output, converters=converter or ())
     except (InputError, ConverterError) as error:
         fail(str(error))
     except OSError as error:  # writing failed: a full disk, a vanished directory
@@ -474,9 +485,11 @@ def _evaluate_with_report(data, loaded, threshold, directory: Path, model: Optio
     except ValueError as error:
         fail(str(error))
     try:
-        typer.echo(f"report: {write_report(built, directory)}", err=True)
+        with exit_on_sigterm_or_sighup():
+            path = write_report(built, directory)
     except OSError as error:  # a full disk
         fail(f"{directory / REPORT_FILE}: cannot write the report: {error.strerror or error}")
+    typer.echo(f"report: {path}", err=True)
     return built.evaluation
 
 
@@ -541,7 +554,7 @@ def apply(
 
     loaded = _load_for_apply(model, convention)
     try:
-        with exit_on_sigterm():
+        with exit_on_sigterm_or_sighup():
             summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, sort=sort.value,
                                   output=output, strict=strict, on_error=report, jobs=jobs)
     except InputError as error:

@@ -533,8 +533,9 @@ class AtomicWriter:
     Writes go to a temporary file in the same directory, renamed over the target on
     success; on any error the temporary file is removed, so an interrupted run never leaves
     a half-written file that looks whole.  That includes ``KeyboardInterrupt`` and, when
-    the CLI turns SIGTERM into ``SystemExit``, a kill; only SIGKILL (or a power cut) leaves
-    the hidden ``.NAME.PID.part`` file behind, never a file under the output's name.
+    the CLI turns SIGTERM and SIGHUP into ``SystemExit``, a kill or a closed terminal; only
+    SIGKILL (or a power cut) leaves the hidden ``.NAME.PID.part`` file behind, never a
+    file under the output's name.
 
     A symbolic link is followed: the file it points to is replaced.  A device, pipe or
     socket (:func:`writes_in_place`) is written straight into: there is nothing to rename.

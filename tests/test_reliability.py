@@ -342,29 +342,41 @@ def big_input(tmp_path_factory) -> Path:
 
 def _as_at_a_terminal() -> None:
     # A shell starts background jobs with SIGINT ignored, and Python keeps an ignored
-    # SIGINT ignored (as it should: that is nohup's contract); Ctrl-C at a terminal is
-    # what this test is about, so the child gets the default disposition whatever ran us.
+    # SIGINT ignored (as it should: that is nohup's contract, SIGHUP's too); Ctrl-C and a
+    # closing terminal are what these tests are about, so the child gets the default
+    # dispositions whatever ran us.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-def _start_apply(model_path: Path, big: Path, out: Path) -> tuple[subprocess.Popen, Path]:
+def _as_under_nohup() -> None:
+    _as_at_a_terminal()
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def _start(arguments: list[str], out: Path, preexec_fn=_as_at_a_terminal) -> tuple[subprocess.Popen, Path]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "boilerkit.cli", "apply", str(big), "-m", str(model_path), "-f", "tsv", "-o", str(out)],
+        [sys.executable, "-m", "boilerkit.cli", *arguments, "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        preexec_fn=_as_at_a_terminal,
+        preexec_fn=preexec_fn,
     )
     part = out.with_name(f".{out.name}.{process.pid}.part")
     deadline = time.monotonic() + 120
     # Wait until it is writing (the temporary file has some bytes), then interrupt it.
     while not (part.exists() and part.stat().st_size > 0):
         assert process.poll() is None, process.stderr.read().decode()
-        assert time.monotonic() < deadline, "apply never started writing"
+        assert time.monotonic() < deadline, f"{arguments[0]} never started writing"
         time.sleep(0.02)
     return process, part
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["kill", "term", "int"])
+def _start_apply(model_path: Path, big: Path, out: Path) -> tuple[subprocess.Popen, Path]:
+    return _start(["apply", str(big), "-m", str(model_path), "-f", "tsv"], out)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP],
+                         ids=["kill", "term", "int", "hup"])
 def test_interrupted_apply_leaves_no_output_that_looks_whole(small_model_path, big_input, tmp_path, sig):
     out = tmp_path / "out.tsv"
     process, part = _start_apply(small_model_path, big_input, out)
@@ -377,7 +389,40 @@ def test_interrupted_apply_leaves_no_output_that_looks_whole(small_model_path, b
         assert part.exists()
     else:
         assert not part.exists() and "Traceback" not in stderr
-        assert code == 128 + sig  # 143 for SIGTERM (our handler), 130 for Ctrl-C (Typer's)
+        assert code == 128 + sig  # 143 for SIGTERM, 129 for SIGHUP (our handler), 130 for Ctrl-C (Typer's)
+
+
+@pytest.fixture(scope="module")
+def big_pairs(tmp_path_factory) -> Path:
+    # About 80 ms of labelling a page: the signal lands within the first few of 300.
+    path = tmp_path_factory.mktemp("pairs") / "pairs.jsonl"
+    lines = [f"Line {i} of a long dump, with a few words of text in it." if i % 3 else "Home" for i in range(100)]
+    gold = "\n".join(line for line in lines if line != "Home")
+    with open(path, "w", encoding="utf-8") as stream:
+        for page in range(300):
+            stream.write(json.dumps({"id": f"page-{page}", "lines": lines, "gold": gold}) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=["term", "hup"])
+def test_interrupted_label_leaves_no_output_that_looks_whole(big_pairs, tmp_path, sig):
+    out = tmp_path / "out.jsonl"
+    process, part = _start(["label", str(big_pairs)], out)
+    process.send_signal(sig)
+    code = process.wait(timeout=60)
+    assert code == 128 + sig and "Traceback" not in process.stderr.read().decode()
+    assert not out.exists() and not part.exists()
+
+
+def test_a_hangup_ignored_by_nohup_stays_ignored(big_pairs, tmp_path):
+    out = tmp_path / "out.jsonl"
+    process, part = _start(["label", str(big_pairs)], out, preexec_fn=_as_under_nohup)
+    process.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    assert process.poll() is None and part.exists()  # still labelling
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert not out.exists() and not part.exists()
 
 
 # -------------------------------------------------------------------------- models
