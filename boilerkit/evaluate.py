@@ -196,9 +196,10 @@ def evaluate(paths: Sequence, model, threshold: float | None = None, as_gold: bo
     user comments kept where its gold keeps them, the headline left out where it does (of
     the conventions the model learned)."""
     from .features import as_rows
-    from .io import iter_labelled
+    from .io import check_has_labelled_lines, iter_labelled
 
     documents = list(iter_labelled(paths))
+    check_has_labelled_lines(documents, paths)
     labels: list = [None] * len(documents)
     scores: list = [None] * len(documents)
     cleaners = gold_cleaners(model, documents) if as_gold else [(model, list(range(len(documents))))]

@@ -413,6 +413,15 @@ def read_labelled(paths: Iterable[str | os.PathLike]) -> list[dict]:
     return list(iter_labelled(paths))
 
 
+def check_has_labelled_lines(documents: Iterable[dict], paths: Iterable[str | os.PathLike]) -> None:
+    """Raise :class:`InputError` naming ``paths`` when ``documents`` hold not one labelled
+    line: scored, nothing would look like a result (every score 0, page F1 1.000); trained
+    on, nothing would fail deep in the classifier."""
+    if not any(document["lines"] for document in documents):
+        names = ", ".join("<stdin>" if str(path) == STDIN else str(path) for path in paths)
+        raise InputError(names, "no labelled lines found")
+
+
 # -------------------------------------------------------------------- dumps to clean
 
 

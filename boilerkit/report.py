@@ -30,7 +30,7 @@ from . import __version__
 from .apply import check_output_is_not_input, iter_labelled_documents
 from .evaluate import Evaluation, char_weights, confusion, evaluate_pages, page_f1, score_page, threshold_curve
 from .features import as_rows
-from .io import AtomicWriter, InputError, iter_documents, iter_labelled
+from .io import AtomicWriter, InputError, check_has_labelled_lines, iter_documents, iter_labelled
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,7 @@ def build_report(
     """Score ``model`` on the labelled dumps of ``paths`` and gather the report's data."""
     cut = model.threshold if threshold is None else threshold
     documents = list(iter_labelled(paths))
-    if not documents:
-        raise ValueError("no labelled documents to report on")
+    check_has_labelled_lines(documents, paths)
     labels, scores = model.label_lines(as_rows(doc["lines"] for doc in documents), threshold)
     bounds = np.cumsum([0] + [len(doc["lines"]) for doc in documents])
     pages = [

@@ -174,6 +174,38 @@ def test_evaluate_writes_the_report_through_a_symlinked_index(small_model_path, 
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["index.html", "kept.html", "report"]
 
 
+EMPTY_RECORD = '{"lines": [], "labels": []}\n'
+
+
+@pytest.mark.parametrize("name, content", [("empty.tsv", ""), ("blank.jsonl", "\n  \n\n"), ("empty.jsonl", EMPTY_RECORD),
+                                           ("folder", None)])
+def test_evaluate_on_no_labelled_lines_is_one_line_naming_the_input(small_model_path, tmp_path, name, content):
+    data = tmp_path / name
+    if content is None:
+        data.mkdir()
+    else:
+        data.write_text(content, encoding="utf-8")
+    result = run("evaluate", data, "-m", small_model_path)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"boilerkit: error: {data}: no labelled lines found"
+
+
+def test_evaluate_on_an_empty_stdin_is_one_line(small_model_path):
+    result = run("evaluate", "-", "-m", small_model_path, input="")
+    assert result.exit_code == 1
+    assert result.output.strip() == "boilerkit: error: <stdin>: no labelled lines found"
+
+
+def test_evaluate_counts_a_page_without_lines_among_others(small_model_path, tmp_path):
+    data = tmp_path / "pages.jsonl"
+    data.write_text(EMPTY_RECORD + json.dumps({"lines": ["A sentence of text.", "Home"], "labels": [1, 0]}) + "\n",
+                    encoding="utf-8")
+    result = run("evaluate", data, "-m", small_model_path, "--json")
+    assert result.exit_code == 0, result.output
+    overall = json.loads(result.output)["overall"]
+    assert overall["pages"] == 2 and overall["lines"]["tp"] + overall["lines"]["fn"] == 1
+
+
 def test_apply_text_prints_content_lines_in_order(small_model_path):
     result = run("apply", NEWS, "--model", small_model_path, "--threshold", "0")
     assert result.exit_code == 0, result.output
