@@ -48,7 +48,7 @@ from .runtime import LineLabeller, compiled_path
 from .stacking import SequenceStacker
 from .training_defaults import (FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE,
                                 WORD_RULE)
-from .io import expand_paths, file_replaced_by, iter_labelled
+from .io import check_has_labelled_lines, expand_paths, file_replaced_by, iter_labelled
 from .model_files import (  # noqa: F401 (part of this module's interface)
     DEFAULT_MODEL_NAME,
     MODEL_FORMAT,
@@ -323,12 +323,11 @@ def load_training_data(paths: Sequence[str | os.PathLike], dumps_per_page: int |
         log.info("read %s: %d documents in %.1f s", path, len(docs), time.perf_counter() - started)
         documents.extend(docs)
         sources.append(path)
+    check_has_labelled_lines(documents, paths)
     if dumps_per_page or dumps_per_dataset:
         documents = dumps_of_each_page(documents, dumps_per_page, dumps_per_dataset)
     summaries = [_data_summary(path, [doc for doc in documents if doc["source"] == os.path.basename(path)])
                  for path in sources]
-    if not documents:
-        raise ValueError("no labelled documents in the training data")
     return documents, summaries
 
 

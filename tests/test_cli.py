@@ -66,6 +66,18 @@ def test_train_rejects_bad_data_with_one_line(tmp_path):
     assert not (tmp_path / "m.joblib").exists()
 
 
+@pytest.mark.parametrize("content", ["", '{"lines": [], "labels": []}\n'], ids=["empty TSV", "record without lines"])
+def test_train_on_no_labelled_lines_is_one_line_naming_the_data_before_fitting(tmp_path, content):
+    data = tmp_path / ("data.tsv" if not content else "data.jsonl")
+    data.write_text(content, encoding="utf-8")
+    (tmp_path / "folder").mkdir()
+    result = run("train", data, tmp_path / "folder", "-o", tmp_path / "m.joblib")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == f"boilerkit: error: {data}, {tmp_path / 'folder'}: no labelled lines found"
+    assert "training data:" not in result.output and "Warning" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([data.name, "folder"])
+
+
 def test_train_refuses_an_output_folder_that_does_not_exist_before_reading_data(tmp_path):
     out = tmp_path / "no-such-folder" / "m.joblib"
     result = run("train", tmp_path / "no-such-data.jsonl", "-o", out)
