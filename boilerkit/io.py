@@ -80,7 +80,8 @@ ErrorHandler = Callable[["InputError"], None]
 
 LABEL_WORDS = {"1": 1, "0": 0, "content": 1, "clutter": 0}
 # A row of `apply --format tsv` output: label, probability, line.
-_SCORED_ROW = re.compile(r"^(1|0|content|clutter)\t(?:[01](?:\.\d*)?|\.\d+|nan)\t")
+_PROBABILITY = r"(?:[01](?:\.\d*)?|\.\d+|nan)"
+_SCORED_ROW = re.compile(rf"^(1|0|content|clutter)\t{_PROBABILITY}\t")
 
 
 class InputError(ValueError):
@@ -382,11 +383,14 @@ def iter_labelled_jsonl(path: str | os.PathLike) -> Iterator[dict]:
 def parse_labelled_tsv(text: str, path: str | os.PathLike) -> dict:
     """A labelled dump in TSV: ``LABEL<TAB>line`` or ``LABEL<TAB>PROBABILITY<TAB>line`` rows."""
     rows = split_lines(text)
-    # The scored form is recognised per file, not per row, so a line of text that happens
-    # to start with a number and a tab is never mistaken for a probability.
-    scored = bool(rows) and all(_SCORED_ROW.match(row) for row in rows)
+    # The form is decided for the whole file, by most of its rows: a line of text that
+    # happens to start with a number and a tab is never mistaken for a probability, and a
+    # damaged probability is an error naming its row, not a switch of the whole file to
+    # LABEL<TAB>line (which would put every row's probability in front of its line).
+    looks_scored = [bool(_SCORED_ROW.match(row)) for row in rows]
+    scored = 2 * sum(looks_scored) > len(rows)
     lines, labels = [], []
-    for number, row in enumerate(rows, start=1):
+    for number, (row, row_looks_scored) in enumerate(zip(rows, looks_scored), start=1):
         label, tab, rest = row.partition("\t")
         if not tab:
             raise InputError(path, "no TAB: expected LABEL<TAB>line", number)
@@ -395,9 +399,22 @@ def parse_labelled_tsv(text: str, path: str | os.PathLike) -> dict:
             if label.isdigit() and _SCORED_ROW.match(rest):
                 hint = " (this looks like a review list of `apply --sort uncertain`: train on the `--format tsv` file)"
             raise InputError(path, f"unknown label {label!r}: expected 1, 0, content or clutter{hint}", number)
+        if scored and not row_looks_scored:
+            raise InputError(path, _not_scored_like_the_others(rest, sum(looks_scored), len(rows)), number)
         labels.append(LABEL_WORDS[label])
         lines.append(rest.partition("\t")[2] if scored else rest)
     return {"id": str(path), "lines": lines, "labels": labels}
+
+
+def _not_scored_like_the_others(rest: str, scored_rows: int, rows: int) -> str:
+    """What is wrong with a row of a scored TSV file, ``rest`` being the row after its label."""
+    probability, tab, _ = rest.partition("\t")
+    if tab:
+        problem = f"{probability!r} is not a probability"
+    else:
+        problem = "no TAB after the probability" if re.fullmatch(_PROBABILITY, probability) else "no probability"
+    return (f"{problem}: expected LABEL<TAB>PROBABILITY<TAB>line, as {scored_rows} of the file's {rows} rows are "
+            "(apply --format tsv)")
 
 
 def iter_labelled(paths: Iterable[str | os.PathLike]) -> Iterator[dict]:

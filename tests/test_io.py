@@ -75,6 +75,20 @@ def test_labelled_tsv_keeps_a_number_and_tab_that_belong_to_the_line():
     assert doc["lines"] == ["0.5\tof a cup", "Home"]
 
 
+SCORED = "1\t0.9731\tA sentence.\n0\t0.0100\tHome\n1\t0.8800\tAnother sentence.\n"
+
+
+@pytest.mark.parametrize("row, reason", [("0\tabc\tMenu", "'abc' is not a probability"),
+                                         ("0\tMenu", "no probability"),
+                                         ("0\t0.0100", "no TAB after the probability")])
+def test_a_row_without_a_probability_in_a_scored_tsv_is_an_error_naming_it(row, reason):
+    with pytest.raises(InputError) as caught:
+        parse_labelled_tsv(SCORED + row + "\n", "f.tsv")
+    assert caught.value.line == 4
+    assert str(caught.value) == (f"f.tsv:4: {reason}: expected LABEL<TAB>PROBABILITY<TAB>line, as 3 of the file's 4 rows "
+                                 "are (apply --format tsv)")
+
+
 def test_example_files_read(tmp_path):
     assert len(read_labelled([EXAMPLES / "labelled.jsonl"])) == 2
     (tsv,) = read_labelled([EXAMPLES / "news-dump.labelled.tsv"])
