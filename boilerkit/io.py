@@ -468,6 +468,10 @@ def parse_document_record(record, path, line: int) -> Document:
         lines = record["lines"]
         if not isinstance(lines, list) or not _all_strings(lines):
             raise InputError(path, '"lines" must be a list of strings', line)
+        broken = _first_with_a_line_break(lines)
+        if broken is not None:
+            raise InputError(path, f'lines[{broken}] holds a line break (one line a string; or give the dump as "text")',
+                             line)
         return Document(list(lines), str(path), record, "lines", line)
     raise InputError(path, 'record has neither a "text" nor a "lines" field', line)
 
@@ -475,6 +479,15 @@ def parse_document_record(record, path, line: int) -> Document:
 def _all_strings(items: list) -> bool:
     # types by map (a C loop) first: a generator of isinstance calls took 0.5 us a line of apply
     return set(map(type, items)) <= {str} or all(isinstance(item, str) for item in items)
+
+
+def _first_with_a_line_break(lines: list[str]) -> int | None:
+    """Index of the first of ``lines`` holding ``\\n`` or ``\\r``, which would break its row of
+    the output in two (or be read back as two lines); ``None`` if none does."""
+    joined = "".join(lines)  # one C search of the record, not a Python loop over its lines
+    if "\n" not in joined and "\r" not in joined:
+        return None
+    return next(i for i, item in enumerate(lines) if "\n" in item or "\r" in item)
 
 
 def iter_documents(paths: Iterable[str | os.PathLike]) -> Iterator[Document]:

@@ -326,6 +326,21 @@ def test_output_that_is_a_directory_is_one_line_and_nothing_is_written(small_mod
     assert list(folder.iterdir()) == [] and sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
 
 
+def test_apply_skips_a_record_whose_line_holds_a_line_break_and_strict_stops_at_it(small_model_path, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text("".join(json.dumps(record) + "\n" for record in
+                            ({"lines": ["First page."]}, {"lines": ["Second page."]}, {"lines": ["w\nq", "x"]})),
+                    encoding="utf-8")
+    message = f"boilerkit: error: {docs}:3: lines[0] holds a line break"
+    result = run("apply", docs, "-m", small_model_path, "-f", "tsv", "--threshold", "0")
+    assert result.exit_code == 1
+    assert [row.split("\t")[2] for row in split_lines(result.stdout)] == ["First page.", "Second page."]
+    assert result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
+    out = tmp_path / "out.tsv"
+    result = run("apply", docs, "-m", small_model_path, "-f", "tsv", "-o", out, "--strict")
+    assert result.exit_code == 1 and result.output.startswith(message) and not out.exists()
+
+
 @pytest.mark.parametrize("args", [["apply", "missing.txt"], ["evaluate", "missing.jsonl"]])
 def test_missing_input_is_one_line(small_model_path, args):
     result = run(*args, "-m", small_model_path)

@@ -191,6 +191,8 @@ def test_malformed_labelled_tsv(tmp_path, content, line, reason):
         ({"id": 1}, 'neither a "text" nor a "lines"'),
         ({"text": 3}, '"text" must be a string'),
         ({"lines": [1]}, '"lines" must be a list of strings'),
+        ({"lines": ["w\nq", "x"]}, r"lines\[0\] holds a line break"),
+        ({"lines": ["a", "b\rc"]}, r"lines\[1\] holds a line break"),
     ],
 )
 def test_malformed_document_records(tmp_path, record, reason):
