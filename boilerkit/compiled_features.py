@@ -418,7 +418,7 @@ class CompiledBatch(Batch):
         return list(_line_scores_of_buckets(lines, buckets, self.token_weights, self.n))
 
     def corpus_counts(self, line_counts: dict[str, int]) -> np.ndarray:
-        """In how many training documents each line occurs (``line_counts`` of
+        """In how many training documents (or sites) each line occurs (``line_counts`` of
         :func:`boilerkit.features.corpus_line_counts`; 0 for lines not in it)."""
         if not line_counts or self.n == 0:
             return np.zeros(self.n)

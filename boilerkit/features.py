@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -946,28 +947,71 @@ def repeats_in_doc(b: Batch) -> np.ndarray:
     return b.repeats_in_doc
 
 
-# A line must occur in at least this many training documents to be remembered: once is
-# every line of every page, twice or more is a template ("Share this", "Related stories").
+# A line must occur in at least this many training documents (or sites) to be remembered:
+# once is every line of every page, several times a template ("Share this", "Related stories").
 MIN_CORPUS_DOCS = 3
+# What the corpus line counts count (LineFeatures(corpus_counts=...)).
+CORPUS_COUNTS = ("documents", "sites")
 
 
 def normalise_line(line: str) -> str:
     return " ".join(line.lower().split())
 
 
-def corpus_line_counts(X) -> dict[str, int]:
-    """In how many documents of ``X`` each (normalised) line occurs, for lines in at least
-    :data:`MIN_CORPUS_DOCS` documents."""
-    doc_ids, lines = split_rows(X)
-    distinct = set(zip(doc_ids.tolist(), map(normalise_line, lines)))
-    counts: dict[str, int] = {}
-    for _, text in distinct:
-        counts[text] = counts.get(text, 0) + 1
-    return {text: count for text, count in counts.items() if count >= MIN_CORPUS_DOCS and text}
+@dataclass(frozen=True)
+class CorpusLines:
+    """The distinct normalised lines of a training set, and on how many sites each occurs.
+
+    Sites, not documents: the pages of one site repeat its template, and a page dumped by
+    several converters repeats even its article (five dumps of each Fundus page made most of
+    their paragraphs "templates").  ``groups`` give the site of each row; without them each
+    document is a site of its own."""
+
+    index: dict  # normalised line -> its number
+    sites: np.ndarray  # int64: on how many sites each line occurs
+    pairs: np.ndarray  # int64, sorted: line number * n_groups + site, once per pair
+    n_groups: int
+
+    @classmethod
+    def of(cls, X, groups=None) -> CorpusLines:
+        doc_ids, lines = split_rows(X)
+        group = doc_ids if groups is None else np.asarray(groups, dtype=np.int64)
+        index: dict[str, int] = {}
+        line_of_row = np.fromiter((index.setdefault(normalise_line(s), len(index)) for s in lines),
+                                  dtype=np.int64, count=len(lines))
+        n_groups = int(group.max()) + 1 if len(group) else 1
+        pairs = np.unique(line_of_row * n_groups + group)
+        return cls(index, np.bincount(pairs // n_groups, minlength=len(index)), pairs, n_groups)
+
+    def counts(self) -> dict[str, int]:
+        """What a model remembers: each line on :data:`MIN_CORPUS_DOCS` sites (or documents) or more."""
+        return {text: int(n) for text, n in zip(self.index, self.sites.tolist()) if n >= MIN_CORPUS_DOCS and text}
+
+    def held_out_doc_freq(self, X, groups=None) -> np.ndarray:
+        """:func:`corpus_doc_freq` of each row of ``X`` counted without its own site
+        (``groups``; documents where None): a training line then sees the training set as a
+        page of a new site sees it, where its own template's lines are not yet counted."""
+        doc_ids, lines = split_rows(X)
+        group = doc_ids if groups is None else np.asarray(groups, dtype=np.int64)
+        line_of_row = np.fromiter((self.index.get(normalise_line(s), -1) for s in lines),
+                                  dtype=np.int64, count=len(lines))
+        known = line_of_row >= 0
+        sites = np.where(known, self.sites[np.maximum(line_of_row, 0)], 0)
+        own = known & (group < self.n_groups)
+        own[own] = np.isin(line_of_row[own] * self.n_groups + group[own], self.pairs, assume_unique=False)
+        others = sites - own
+        remembered = (others >= MIN_CORPUS_DOCS) & (line_of_row != self.index.get("", -1))
+        return np.where(remembered, np.log1p(others), 0.0)
+
+
+def corpus_line_counts(X, groups=None) -> dict[str, int]:
+    """On how many sites of ``X`` (``groups``, one per row; documents where None) each
+    normalised line occurs, for lines on at least :data:`MIN_CORPUS_DOCS` of them."""
+    return CorpusLines.of(X, groups).counts()
 
 
 def corpus_doc_freq(b: Batch) -> np.ndarray:
-    """log(1 + number of training documents with this same line): templates repeat."""
+    """log(1 + number of training documents, or sites, with this same line): templates repeat."""
     counts = getattr(b, "line_counts", {})
     return np.log1p(np.fromiter((counts.get(normalise_line(s), 0) for s in b.stripped), dtype=np.float64, count=b.n))
 

@@ -19,23 +19,26 @@ from .features import (
     LEXICAL_FEATURES,
     LEXICAL_FOLDS,
     Batch,
+    CORPUS_COUNTS,
+    CorpusLines,
     batch_of,
     check_word_rule,
     compute_features,
-    corpus_line_counts,
     feature_matrix,
+    split_rows,
 )
 
 
 class LineFeatures(TransformerMixin, BaseEstimator):
     """scikit-learn transformer: lines (with their document keys) -> one feature row per line.
 
-    Two things are learned in ``fit``: how many training documents hold each line (repeated
-    lines are templates) and, when labels are given, the weights of words and word pairs
-    (:mod:`boilerkit.lexical`).  Like scikit-learn's ``TargetEncoder``, ``fit_transform``
-    cross-fits the word weights: each training line is scored with weights learned from the
-    other documents, so the classifier downstream learns how far to trust them on pages
-    they have not seen, not on the pages they were counted on.
+    Two things are learned in ``fit``: in how many training documents (or sites) each line
+    occurs (repeated lines are templates) and, when labels are given, the weights of words
+    and word pairs (:mod:`boilerkit.lexical`).  Like scikit-learn's ``TargetEncoder``,
+    ``fit_transform`` cross-fits the word weights: each training line is scored with weights
+    learned from the other documents, so the classifier downstream learns how far to trust
+    them on pages they have not seen, not on the pages they were counted on; with
+    ``corpus_counts="sites"`` the line counts likewise.
 
     Parameters
     ----------
@@ -50,18 +53,25 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         (:func:`boilerkit.conventions.cleaning_convention`: ``{"comments": True}`` keeps user
         comments); ``None`` means boilerkit's own.  Only a model trained with the training
         pages' conventions can tell them apart (``train --gold-conventions``).
+    corpus_counts : {"documents", "sites"}
+        What ``corpus_doc_freq`` counts: the training documents holding a line, every
+        training line counted with its own document (every model so far); or the training
+        sites (the groups given to fit), each training line counted without its own site,
+        as a page of a new site sees the training set (:class:`CorpusLines`).
     """
 
-    def __init__(self, features=None, word_rule="spaces", convention=None):
+    def __init__(self, features=None, word_rule="spaces", convention=None, corpus_counts="documents"):
         self.features = features
         self.word_rule = word_rule
         self.convention = convention
+        self.corpus_counts = corpus_counts
 
     def __setstate__(self, state):
         # models pickled before word_rule existed counted words between spaces; before
         # convention, they cleaned by boilerkit's own
         state.setdefault("word_rule", "spaces")
         state.setdefault("convention", None)
+        state.setdefault("corpus_counts", "documents")
         super().__setstate__(state)
 
     def _batch_of(self, X) -> Batch:
@@ -76,7 +86,10 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         self._fit(X, y)
         return self
 
-    def _fit(self, X, y) -> Batch | None:
+    def _fit(self, X, y, groups=None) -> tuple[Batch | None, CorpusLines | None]:
+        """Learn the corpus line counts (by ``groups``, documents where None) and, given
+        labels, the word weights; returns ``X``'s batch (None without word weights to
+        cross-fit) and the corpus's lines, which only the training rows' features need."""
         names = self._names()
         unknown = [name for name in names if name not in FEATURES]
         if unknown:
@@ -84,23 +97,30 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         check_word_rule(self.word_rule)
         cleaning_convention(self.convention)
         self.feature_names_ = np.array(names, dtype=object)
-        self.line_counts_ = corpus_line_counts(X) if "corpus_doc_freq" in names and X is not None else {}
+        if self.corpus_counts not in CORPUS_COUNTS:
+            raise ValueError(f"unknown corpus_counts {self.corpus_counts!r}: choose one of {', '.join(CORPUS_COUNTS)}")
+        by_site = self.corpus_counts == "sites"
+        corpus_lines = (CorpusLines.of(X, groups if by_site else None)
+                        if "corpus_doc_freq" in names and X is not None else None)
+        self.line_counts_ = {} if corpus_lines is None else corpus_lines.counts()
         self.token_weights_ = None
         if y is None or X is None or not set(LEXICAL_FEATURES) & set(names):
-            return None
+            return None, corpus_lines
         batch = self._batch_of(X)
         lines, buckets = batch.token_buckets
         is_content = np.asarray(y)[lines] == 1
         self.token_weights_ = lexical.log_count_ratios(buckets, is_content)
-        return batch
+        return batch, corpus_lines
 
     def fit_transform(self, X, y=None, **fit_params):
-        batch = self._fit(X, y)
+        batch, corpus_lines = self._fit(X, y)
         if batch is None:
-            return self.transform(X)
-        batch.line_counts = self.line_counts_
-        batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
-        return feature_matrix(batch, self.feature_names_)
+            Xt = self.transform(X)
+        else:
+            batch.line_counts = self.line_counts_
+            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y))
+            Xt = feature_matrix(batch, self.feature_names_)
+        return self._with_held_out_doc_freq(Xt, X, corpus_lines)
 
     def fit_transform_augmented(self, X, y, X_augmented, y_augmented, real: np.ndarray,
                                 groups: np.ndarray | None = None, conventions: np.ndarray | None = None) -> np.ndarray:
@@ -111,14 +131,26 @@ class LineFeatures(TransformerMixin, BaseEstimator):
         synthetic lines take no part in the statistics the features learn.  ``conventions``
         (a row per line of ``X_augmented``) are the gold conventions of the training pages
         (:mod:`boilerkit.conventions`)."""
-        self._fit(X, y)
+        real = np.asarray(real, dtype=bool)
+        site_of_row = split_rows(X_augmented)[0] if groups is None else np.asarray(groups)
+        _, corpus_lines = self._fit(X, y, site_of_row[real])
         batch = self._batch_of(X_augmented)
         batch.conventions = conventions
         batch.line_counts = self.line_counts_
         if self.token_weights_ is not None:
-            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), np.asarray(real, dtype=bool),
-                                                           groups)
-        return feature_matrix(batch, self.feature_names_)
+            batch.token_scores = self._cross_fitted_scores(batch, np.asarray(y_augmented), real, groups)
+        return self._with_held_out_doc_freq(feature_matrix(batch, self.feature_names_), X_augmented, corpus_lines,
+                                            site_of_row)
+
+    def _with_held_out_doc_freq(self, Xt: np.ndarray, X, corpus_lines: CorpusLines | None,
+                                groups: np.ndarray | None = None) -> np.ndarray:
+        """``Xt`` (the features of training rows ``X``) with each row's corpus line count
+        taken without its own site's pages, as a new site's page gets it
+        (:meth:`CorpusLines.held_out_doc_freq`): counted with them, a site's template vouched
+        for itself in training, and five dumps of one page made its article a template."""
+        if corpus_lines is not None and self.corpus_counts == "sites":
+            Xt[:, list(self.feature_names_).index("corpus_doc_freq")] = corpus_lines.held_out_doc_freq(X, groups)
+        return Xt
 
     def _cross_fitted_scores(self, batch: Batch, y: np.ndarray, real: np.ndarray | None = None,
                              groups: np.ndarray | None = None) -> np.ndarray:

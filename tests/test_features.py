@@ -123,9 +123,10 @@ def test_single_string_is_refused():
 
 
 def test_clone_and_get_params():
-    features = LineFeatures(features=["n_words"], word_rule="scripts", convention={"comments": True})
+    features = LineFeatures(features=["n_words"], word_rule="scripts", convention={"comments": True},
+                            corpus_counts="sites")
     assert clone(features).get_params() == {"features": ["n_words"], "word_rule": "scripts",
-                                            "convention": {"comments": True}}
+                                            "convention": {"comments": True}, "corpus_counts": "sites"}
 
 
 def test_fit_returns_self():
