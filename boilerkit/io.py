@@ -241,9 +241,9 @@ def expand_paths(patterns: Iterable[str | os.PathLike], on_error: ErrorHandler |
     """Files named by ``patterns``: paths, glob patterns and directories (all files inside,
     recursively, in sorted order); ``-`` stands for standard input.
 
-    A pattern that names nothing, an unreadable directory, or a special file (pipe, device,
-    socket) found inside a directory is an :class:`InputError`, passed to ``on_error`` if
-    given (and left out), else raised.
+    A pattern that names nothing, a directory without a file to read, an unreadable
+    directory, or a special file (pipe, device, socket) found inside a directory is an
+    :class:`InputError`, passed to ``on_error`` if given (and left out), else raised.
     """
     report = on_error or _raise
     paths: list[str] = []
@@ -256,7 +256,10 @@ def expand_paths(patterns: Iterable[str | os.PathLike], on_error: ErrorHandler |
             report(InputError(pattern, "no file matches this pattern"))
         for match in matches:
             if os.path.isdir(match):
-                paths.extend(_files_under(match, report))
+                found = _files_under(match, report)
+                if not found:  # else a run on it ends "successfully" having read nothing
+                    report(InputError(match, "no file to read in this directory"))
+                paths.extend(found)
             elif os.path.exists(match) or os.path.islink(match):
                 paths.append(match)
             else:

@@ -71,6 +71,7 @@ def test_train_on_no_labelled_lines_is_one_line_naming_the_data_before_fitting(t
     data = tmp_path / ("data.tsv" if not content else "data.jsonl")
     data.write_text(content, encoding="utf-8")
     (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "empty.tsv").write_text("", encoding="utf-8")
     result = run("train", data, tmp_path / "folder", "-o", tmp_path / "m.joblib")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == f"boilerkit: error: {data}, {tmp_path / 'folder'}: no labelled lines found"
@@ -193,8 +194,9 @@ EMPTY_RECORD = '{"lines": [], "labels": []}\n'
                                            ("folder", None)])
 def test_evaluate_on_no_labelled_lines_is_one_line_naming_the_input(small_model_path, tmp_path, name, content):
     data = tmp_path / name
-    if content is None:
+    if content is None:  # a folder whose one file is empty (a folder without a file: its own error)
         data.mkdir()
+        (data / "empty.tsv").write_text("", encoding="utf-8")
     else:
         data.write_text(content, encoding="utf-8")
     result = run("evaluate", data, "-m", small_model_path)
@@ -346,6 +348,16 @@ def test_missing_input_is_one_line(small_model_path, args):
     result = run(*args, "-m", small_model_path)
     assert result.exit_code != 0
     assert result.output.strip() == f"boilerkit: error: {args[1]}: no such file or directory"
+
+
+@pytest.mark.parametrize("command", ["apply", "evaluate"])
+def test_a_directory_without_a_file_is_one_line_not_a_run_that_read_nothing(small_model_path, tmp_path, command):
+    empty = tmp_path / "dumps"
+    (empty / "nested").mkdir(parents=True)
+    (empty / ".hidden").write_text("not a dump\n", encoding="utf-8")
+    result = run(command, empty, "-m", small_model_path)
+    assert result.exit_code != 0
+    assert result.output.strip() == f"boilerkit: error: {empty}: no file to read in this directory"
 
 
 def test_unusable_model_is_one_line(tmp_path):
