@@ -35,7 +35,7 @@ import re
 import stat
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -438,8 +438,22 @@ def check_has_labelled_lines(documents: Iterable[dict], paths: Iterable[str | os
     line: scored, nothing would look like a result (every score 0, page F1 1.000); trained
     on, nothing would fail deep in the classifier."""
     if not any(document["lines"] for document in documents):
-        names = ", ".join("<stdin>" if str(path) == STDIN else str(path) for path in paths)
-        raise InputError(names, "no labelled lines found")
+        raise InputError(_names_of(paths), "no labelled lines found")
+
+
+def check_has_both_labels(documents: Sequence[dict], paths: Iterable[str | os.PathLike]) -> None:
+    """Raise :class:`InputError` naming ``paths`` when every labelled line of ``documents``
+    has the same label: scikit-learn fits such data without a word, and the model then
+    gives every line of every page that label."""
+    lines = sum(len(document["labels"]) for document in documents)
+    content = sum(sum(document["labels"]) for document in documents)
+    if lines and content in (0, lines):
+        kind, other = ("clutter", "content") if content == 0 else ("content", "clutter")
+        raise InputError(_names_of(paths), f"every labelled line is {kind}: a model needs {other} lines too")
+
+
+def _names_of(paths: Iterable[str | os.PathLike]) -> str:
+    return ", ".join("<stdin>" if str(path) == STDIN else str(path) for path in paths)
 
 
 # -------------------------------------------------------------------- dumps to clean
@@ -473,8 +487,8 @@ def parse_document_record(record, path, line: int) -> Document:
             raise InputError(path, '"lines" must be a list of strings', line)
         broken = _first_with_a_line_break(lines)
         if broken is not None:
-            raise InputError(path, f'lines[{broken}] holds a line break (one line a string; or give the dump as "text")',
-                             line)
+            raise InputError(
+                path, f'lines[{broken}] holds a line break (one line a string; or give the dump as "text")', line)
         return Document(list(lines), str(path), record, "lines", line)
     raise InputError(path, 'record has neither a "text" nor a "lines" field', line)
 

@@ -48,7 +48,7 @@ from .runtime import LineLabeller, compiled_path
 from .stacking import SequenceStacker
 from .training_defaults import (FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE,
                                 WORD_RULE)
-from .io import check_has_labelled_lines, expand_paths, file_replaced_by, iter_labelled
+from .io import check_has_both_labels, check_has_labelled_lines, expand_paths, file_replaced_by, iter_labelled
 from .model_files import (  # noqa: F401 (part of this module's interface)
     DEFAULT_MODEL_NAME,
     MODEL_FORMAT,
@@ -408,6 +408,7 @@ def train(
     told = tuple(CONVENTIONS) if gold_conventions is True else tuple(gold_conventions or ())
     check_names(told)
     documents, summaries = load_training_data(paths, dumps_per_page, dumps_per_dataset)
+    check_has_both_labels(documents, paths)  # not in load_training_data: pages added to a base model may be one-sided
     X, y, groups = training_arrays(documents)
     log.info("training data: %d documents, %d lines, %.1f%% content", len(documents), len(y), 100 * y.mean())
     model = build_model(seed=seed, threshold=DEFAULT_THRESHOLD if threshold is None else threshold, max_iter=max_iter)

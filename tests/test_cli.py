@@ -66,6 +66,16 @@ def test_train_rejects_bad_data_with_one_line(tmp_path):
     assert not (tmp_path / "m.joblib").exists()
 
 
+@pytest.mark.parametrize("label, kind", [("0", "clutter"), ("content", "content")])
+def test_train_on_one_label_only_is_one_line_naming_the_data_before_fitting(tmp_path, label, kind):
+    data = tmp_path / "data.tsv"
+    data.write_text("".join(f"{label}\tLine {i} of the page\n" for i in range(20)), encoding="utf-8")
+    result = run("train", data, "-o", tmp_path / "m.joblib", "--max-iter", "5")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith(f"boilerkit: error: {data}: every labelled line is {kind}")
+    assert not (tmp_path / "m.joblib").exists()
+
+
 @pytest.mark.parametrize("content", ["", '{"lines": [], "labels": []}\n'], ids=["empty TSV", "record without lines"])
 def test_train_on_no_labelled_lines_is_one_line_naming_the_data_before_fitting(tmp_path, content):
     data = tmp_path / ("data.tsv" if not content else "data.jsonl")
