@@ -419,7 +419,7 @@ class CompiledBatch(Batch):
 
     def corpus_counts(self, line_counts: dict[str, int]) -> np.ndarray:
         """In how many training documents (or sites) each line occurs (``line_counts`` of
-        :func:`boilerkit.features.corpus_line_counts`; 0 for lines not in it)."""
+        :meth:`boilerkit.features.CorpusLines.counts`; 0 for lines not in it)."""
         if not line_counts or self.n == 0:
             return np.zeros(self.n)
         table = corpus_table(line_counts)

@@ -998,16 +998,10 @@ class CorpusLines:
         known = line_of_row >= 0
         sites = np.where(known, self.sites[np.maximum(line_of_row, 0)], 0)
         own = known & (group < self.n_groups)
-        own[own] = np.isin(line_of_row[own] * self.n_groups + group[own], self.pairs, assume_unique=False)
+        own[own] = np.isin(line_of_row[own] * self.n_groups + group[own], self.pairs)
         others = sites - own
         remembered = (others >= MIN_CORPUS_DOCS) & (line_of_row != self.index.get("", -1))
         return np.where(remembered, np.log1p(others), 0.0)
-
-
-def corpus_line_counts(X, groups=None) -> dict[str, int]:
-    """On how many sites of ``X`` (``groups``, one per row; documents where None) each
-    normalised line occurs, for lines on at least :data:`MIN_CORPUS_DOCS` of them."""
-    return CorpusLines.of(X, groups).counts()
 
 
 def corpus_doc_freq(b: Batch) -> np.ndarray:

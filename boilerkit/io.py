@@ -25,6 +25,7 @@ it rather than cleaned into garbage lines.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import glob
 import gzip
 import io
@@ -581,6 +582,22 @@ def file_replaced_by(path: str | os.PathLike) -> str:
     """The file that an output named ``path`` replaces when complete: for a symbolic link,
     the file it points to, so that the link stays a link and its target gets the output."""
     return os.path.realpath(path) if os.path.islink(path) else str(path)
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike) -> Iterator[Path]:
+    """A temporary path beside the file ``path`` names (a symbolic link's target, see
+    :func:`file_replaced_by`), renamed over it when the block ends, removed if the block
+    fails: a full disk or Ctrl-C leaves no half-written file under the name.  For files
+    written whole by a library (a model, its card); text streams have :class:`AtomicWriter`."""
+    written = Path(file_replaced_by(path))
+    tmp = written.with_name(f".{written.name}.part")
+    try:
+        yield tmp
+        os.replace(tmp, written)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 class AtomicWriter:

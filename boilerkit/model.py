@@ -48,7 +48,7 @@ from .runtime import LineLabeller, compiled_path
 from .stacking import SequenceStacker
 from .training_defaults import (FIRST_PASS_ITER, SECOND_PASS_DRAWS, SECOND_PASS_ITER, SECOND_PASS_LEARNING_RATE,
                                 WORD_RULE)
-from .io import check_has_both_labels, check_has_labelled_lines, expand_paths, file_replaced_by, iter_labelled
+from .io import check_has_both_labels, check_has_labelled_lines, expand_paths, iter_labelled, replacing
 from .model_files import (  # noqa: F401 (part of this module's interface)
     DEFAULT_MODEL_NAME,
     MODEL_FORMAT,
@@ -473,25 +473,17 @@ def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
     joblib.  Both files are written under temporary names and renamed when complete.
     """
     path = Path(path)
-    written = Path(file_replaced_by(path))  # a symbolic link stays one: its target gets the model
-    tmp = written.with_name(f".{written.name}.part")
-    try:
+    with replacing(path) as tmp:  # a symbolic link stays one: its target gets the model
         if is_skops(path):
             import skops.io  # imported here: it imports much of scikit-learn (1.3 s), which a joblib model does not need
 
             skops.io.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
         else:
             joblib.dump(model, tmp, compress=3)
-        os.replace(tmp, written)
-    except BaseException:  # a full disk, Ctrl-C: leave no half-written model behind
-        tmp.unlink(missing_ok=True)
-        raise
     card = {**getattr(model, "card_", {}), "model_file": path.name, "model_sha256": sha256_of(path)}
     card.update(_save_compiled_form(model, path, card["model_sha256"]))
-    card_file = Path(file_replaced_by(card_path(path)))
-    card_tmp = card_file.with_name(f".{card_file.name}.part")
-    card_tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-    os.replace(card_tmp, card_file)
+    with replacing(card_path(path)) as card_tmp:
+        card_tmp.write_text(json.dumps(card, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     return path
 
 

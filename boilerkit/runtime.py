@@ -28,7 +28,7 @@ import numpy as np
 from . import __version__
 from .conventions import check_learned, cleaning_convention, learned_conventions
 from .features import compute_features
-from .io import file_replaced_by
+from .io import replacing
 from .layout import features_of_rows, logical_rows, physical_probabilities
 from .model_files import MODEL_FORMAT, ModelError, default_model_path, read_card, sha256_of
 from .neighbourhood import FIRST_NEIGHBOURHOOD_NAMES, columns_named, documents_from_positions
@@ -225,15 +225,8 @@ def save_compiled(compiled: CompiledModel, path: str | os.PathLike, model_sha256
     for name, trees in (("first", compiled.first), ("second", compiled.second)):
         for array in _TREE_ARRAYS:
             arrays[f"{name}_{array}"] = getattr(trees, array)
-    written = Path(file_replaced_by(path))  # a symbolic link stays one: its target gets the file
-    tmp = written.with_name(f".{written.name}.part")
-    try:
-        with open(tmp, "wb") as stream:
-            np.savez_compressed(stream, **arrays)
-        os.replace(tmp, written)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp, open(tmp, "wb") as stream:
+        np.savez_compressed(stream, **arrays)
 
 
 def read_compiled(path: str | os.PathLike) -> tuple[CompiledModel, dict]:
