@@ -81,6 +81,9 @@ PEERS_AS_GOLD = {"trafilatura_as_gold": ("trafilatura", "trafilatura_comments"),
 # What the model's own out-of-fold steps (word weights, first-pass probabilities) keep apart
 # when it is trained: "site" (training_arrays' groups) or "document" (the model's default).
 INTERNAL_FOLDS = "site"
+# A learning curve's point: the share of each training fold's sites a model learns from, per
+# file ({} = all of them), drawn by the seed.
+TRAIN_SHARE: dict[str, float] = {}
 # Dumps per training page of some datasets, overriding --dumps-per-page (--dumps-per-dataset).
 DUMPS_PER_DATASET: dict[str, int] = {}
 # Whether training tells the model each page's gold convention (boilerkit.conventions).
@@ -201,6 +204,22 @@ def training_documents(corpus: Corpus, pages: np.ndarray, converters: Sequence[s
     return dumps_of_each_page(docs, per_page, DUMPS_PER_DATASET)
 
 
+def sampled_sites(corpus: Corpus, pages: np.ndarray, seed: int) -> np.ndarray:
+    """``pages``, but of each file named in :data:`TRAIN_SHARE` only the pages of that share of
+    its sites (rounded up), drawn by ``seed``: how much each file's data is worth."""
+    if not TRAIN_SHARE:
+        return pages
+    rng = np.random.default_rng(seed)
+    keep = np.ones(len(pages), dtype=bool)
+    for file, share in sorted(TRAIN_SHARE.items()):
+        of_file = np.array([corpus.pages[i]["file"] == file for i in pages.tolist()], dtype=bool)
+        sites = np.array(sorted({corpus.pages[i]["site"] for i in pages[of_file].tolist()}))
+        drawn = rng.choice(sites, size=int(np.ceil(share * len(sites))), replace=False) if len(sites) else []
+        kept = set(np.asarray(drawn).tolist())
+        keep &= ~of_file | np.array([corpus.pages[i]["site"] in kept for i in pages.tolist()], dtype=bool)
+    return pages[keep]
+
+
 def predict(model, docs: list[dict]) -> list[np.ndarray]:
     """Content probabilities of every line of ``docs``, a list per document, from the model's
     compiled form where it has one (the probabilities ``apply`` gives: the same labels as the
@@ -242,7 +261,8 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
     # none or all conventions told: False or True, as in the caches made before a subset could be
     told = bool(CONVENTIONS) if CONVENTIONS in ((), ALL_CONVENTIONS) else CONVENTIONS
     tag = settings_tag(seed, tuple(train_converters), per_page, fold.tolist(), INTERNAL_FOLDS, told,
-                       *([sorted(DUMPS_PER_DATASET.items())] if DUMPS_PER_DATASET else []))
+                       *([sorted(DUMPS_PER_DATASET.items())] if DUMPS_PER_DATASET else []),
+                       *([sorted(TRAIN_SHARE.items())] if TRAIN_SHARE else []))
     systems = {SYSTEM: "p", **({SYSTEM_AS_GOLD: "g"} if CONVENTIONS else {})}
     result = {system: {c: [None] * len(corpus.pages) for c in test_converters} for system in systems}
     for k in range(n_folds) if only is None else (only,):
@@ -256,7 +276,8 @@ def cross_validate(corpus: Corpus, fold: np.ndarray, train_converters: Sequence[
                              for system, prefix in systems.items()}
         else:
             started = time.perf_counter()
-            docs = training_documents(corpus, np.flatnonzero(fold != k), train_converters, per_page)
+            docs = training_documents(corpus, sampled_sites(corpus, np.flatnonzero(fold != k), seed),
+                                      train_converters, per_page)
             X, y, groups = training_arrays(docs)
             model = build_model(seed=seed).fit(X, y, **({"groups": groups} if INTERNAL_FOLDS == "site" else {}),
                                                **({"conventions": training_conventions(docs, CONVENTIONS)} if CONVENTIONS else {}))
@@ -505,6 +526,9 @@ def main(argv=None) -> None:
     parser.add_argument("--loco", nargs="*", metavar="CONVERTER", default=None,
                         help="also leave each converter (or each one named) out of training")
     parser.add_argument("--loco-folds", type=int, default=2)
+    parser.add_argument("--train-share", action="append", default=[], metavar="FILE=SHARE",
+                        help="a learning curve's point: train each fold on SHARE (0-1] of its sites of FILE "
+                             "(or of every file, `all=SHARE`), drawn by the seed")
     parser.add_argument("--force", action="store_true", help="recompute boilerkit's cached predictions")
     parser.add_argument("--no-peers", action="store_true", help="score boilerkit only")
     parser.add_argument("--output", default="quality.md", metavar="NAME",
@@ -517,6 +541,13 @@ def main(argv=None) -> None:
     INTERNAL_FOLDS = args.internal_folds
     CONVENTIONS = () if args.gold_conventions is None else tuple(args.gold_conventions or ALL_CONVENTIONS)
     DUMPS_PER_DATASET.update({name: int(k) for name, _, k in (v.rpartition("=") for v in args.dumps_per_dataset)})
+    for value in args.train_share:
+        name, _, share = value.rpartition("=")
+        if name not in (*args.files, "all") or not share.replace(".", "", 1).isdigit() or not 0 < float(share) <= 1:
+            parser.error(f"--train-share {value}: expected FILE=SHARE with FILE one of {', '.join(args.files)} or all, "
+                         "and 0 < SHARE <= 1")
+        TRAIN_SHARE.update({file: float(share) for file in (args.files if name == "all" else (name,))
+                            if float(share) < 1})
     # a page has one dump per converter: asking for more changes nothing but the cache key
     # (fundus=10 refitted fold 1 for 580 s and scored exactly as fundus=5)
     for name, k in [("--dumps-per-page", args.dumps_per_page), *DUMPS_PER_DATASET.items()]:
@@ -565,6 +596,8 @@ def main(argv=None) -> None:
            + ", ".join(AS_GOLD_OPTIONS[name] for name in CONVENTIONS)
            + "), and `trafilatura_as_gold` / `resiliparse_as_gold` keep comments where the gold does; "
            if CONVENTIONS else "")
+        + ("".join(f"each fold trains on {share:.0%} of its sites of {file} (--train-share); "
+                   for file, share in sorted(TRAIN_SHARE.items())))
         + f"boilerkit at threshold {threshold}, never tuned on the test "
         "folds.  Scored on the shared files' own dumps (html-text or inscriptis, one per page), and on every "
         "converter's dumps of the same pages.  Peers' output mapped onto the shared dumps' lines with "
