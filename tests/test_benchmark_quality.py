@@ -53,6 +53,26 @@ def test_training_documents_are_the_chosen_converters_dumps_only():
     assert {doc["id"] for doc in docs} == {f"p{i}" for i in range(10)}
 
 
+def test_train_share_keeps_whole_sites_of_the_named_file_only(monkeypatch):
+    corpus = make_corpus(48)
+    # sites of their own per file, so a share of one file's sites can be told from the other's
+    for page in corpus.pages:
+        page["site"] = f"{page['file']}-{int(page['id'][1:]) % 12}"
+    pages = np.arange(48)
+    monkeypatch.setattr(quality, "TRAIN_SHARE", {"a.jsonl.gz": 0.5})
+    kept = quality.sampled_sites(corpus, pages, seed=0)
+    sites_of = lambda indices, file: {corpus.pages[i]["site"] for i in indices if corpus.pages[i]["file"] == file}
+    assert sites_of(kept, "b.jsonl.gz") == sites_of(pages, "b.jsonl.gz")
+    assert len(sites_of(kept, "a.jsonl.gz")) == len(sites_of(pages, "a.jsonl.gz")) // 2
+    # a site is kept with all its pages, or not at all
+    for site in sites_of(kept, "a.jsonl.gz"):
+        assert {i for i in pages if corpus.pages[i]["site"] == site} <= set(kept.tolist())
+    assert np.array_equal(kept, quality.sampled_sites(corpus, pages, seed=0))
+    assert not np.array_equal(kept, quality.sampled_sites(corpus, pages, seed=1))
+    monkeypatch.setattr(quality, "TRAIN_SHARE", {})
+    assert np.array_equal(quality.sampled_sites(corpus, pages, seed=0), pages)
+
+
 class Spy:
     """Stands in for the model: remembers the pages it was trained on, and gives every line a
     probability that encodes its page number (and 0.5 more where asked to keep comments)."""
