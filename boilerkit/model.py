@@ -58,6 +58,7 @@ from .model_files import (  # noqa: F401 (part of this module's interface)
     default_model_path,
     read_card,
     sha256_of,
+    why_not_loadable,
 )
 from .sites import site_groups
 
@@ -574,10 +575,7 @@ def load_model(path: str | os.PathLike | None = None) -> BoilerplateModel:
         except ModelError:
             raise
         except Exception as error:  # unpickling errors come in every type
-            hint = "" if card is not None else f"; saved with another scikit-learn than {sklearn.__version__}?"
-            raise ModelError(
-                f"{path}: not a loadable boilerkit model ({type(error).__name__}: {error}){hint}"
-            ) from None
+            raise ModelError(f"{path}: {why_not_loadable(path, error)}") from None
     if not isinstance(model, BoilerplateModel):
         raise ModelError(f"{path}: holds a {type(model).__name__}, not a boilerkit model")
     if card is None:

@@ -265,6 +265,14 @@ def test_apply_reads_stdin(small_model_path):
     assert piped.exit_code == 0 and piped.stdout == direct.stdout
 
 
+def test_apply_with_a_text_file_as_the_model_says_it_is_no_model_file(tmp_path):
+    result = run("apply", NEWS, "-m", NEWS)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"boilerkit: error: {NEWS}: not a model file: a text file "
+        "(a model is the .joblib or .skops file `boilerkit train` saves)"]
+
+
 def test_apply_writes_output_file(small_model_path, tmp_path):
     out = tmp_path / "out.tsv"
     result = run("apply", NEWS, "-m", small_model_path, "-f", "tsv", "-o", out)

@@ -154,8 +154,31 @@ def test_model_of_another_format_is_refused_with_advice(model_copy):
 def test_not_a_model_file(tmp_path):
     path = tmp_path / "junk.joblib"
     path.write_bytes(b"not a pickle")
-    with pytest.raises(ModelError, match="not a loadable boilerkit model"):
+    with pytest.raises(ModelError, match="not a model file: a text file"):
         load_model(path)
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("Home | About\nAn article about the news.\n".encode(), "not a model file: a text file"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "not a model file: neither joblib nor pickle data"),
+    (b"", "not a model file: an empty file"),
+])
+def test_a_file_that_is_no_model_is_named_as_such_not_blamed_on_scikit_learn(tmp_path, content, reason):
+    # A text file given as the model once read "saved with another scikit-learn than 1.9.1?"
+    path = tmp_path / "page.txt"
+    path.write_bytes(content)
+    with pytest.raises(ModelError, match=reason) as raised:
+        load_model(path)
+    assert "scikit-learn" not in str(raised.value)
+
+
+def test_a_truncated_model_file_is_called_damaged(small_model_path, tmp_path):
+    data = small_model_path.read_bytes()
+    path = tmp_path / "cut.joblib"  # no card beside it to catch the damage first
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="damaged or truncated model file") as raised:
+        load_model(path)
+    assert "scikit-learn" not in str(raised.value)
 
 
 def test_other_object_is_refused(tmp_path):
