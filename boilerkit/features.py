@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -151,8 +151,13 @@ def as_rows(documents: Iterable[Sequence[str]]) -> np.ndarray:
 
 
 def _as_array(X) -> np.ndarray:
-    if isinstance(X, str):
-        raise TypeError("expected a sequence of lines, got a single string: split it into lines first")
+    if isinstance(X, (str, bytes)):
+        what = "string: split it" if isinstance(X, str) else "bytes object: decode it and split it"
+        raise TypeError(f"expected a sequence of lines, got a single {what} into lines first")
+    if isinstance(X, Mapping) or not (hasattr(X, "__len__") and hasattr(X, "__getitem__")):
+        # numpy makes a 0-d array of a generator, None or a dict: say what was given instead
+        advice = ": make a list of it first" if isinstance(X, Iterable) and not isinstance(X, Mapping) else ""
+        raise TypeError(f"expected a sequence of lines (a list, tuple or array), got {type(X).__name__}{advice}")
     array = np.asarray(X, dtype=object)
     if array.ndim == 2 and array.shape[1] not in (2, 4) or array.ndim not in (1, 2):
         raise ValueError(f"expected lines or (document, line) rows, got an array of shape {array.shape}")
@@ -182,12 +187,16 @@ def run_numbers(keys: np.ndarray) -> np.ndarray:
 
 
 def as_strings(values: np.ndarray) -> list[str]:
-    """``values`` as a list of ``str``.  Lines almost always are ``str`` already, and then
-    the list is made and checked by C loops: the apply threads hold the GIL in Python loops
-    like ``[str(v) for v in values]``, and so run one at a time there."""
+    """``values`` as a list of ``str``; a :class:`TypeError` names the first that is not one.
+    Lines almost always are ``str`` already, and then the list is made and checked by C
+    loops: the apply threads hold the GIL in Python loops like ``[str(v) for v in values]``,
+    and so run one at a time there."""
     items = values.tolist()
     if set(map(type, items)) <= {str}:
         return items
+    for index, item in enumerate(items):  # str subclasses (numpy's str_) pass; None or bytes would be read as "None"
+        if not isinstance(item, str):
+            raise TypeError(f"line {index} is {type(item).__name__}, not str: every line must be a string")
     return [str(item) for item in items]
 
 

@@ -75,6 +75,8 @@ class LineLabeller:
         """The content lines of ``text``, in order, joined by newlines."""
         from .io import split_lines
 
+        if not isinstance(text, str):  # None would clean to "", bytes fail deep in a regex
+            raise TypeError(f"expected the text of a dump as a str, got {type(text).__name__}")
         lines = split_lines(text)
         labels, _ = self.label_lines(lines, threshold)
         return "\n".join(line for line, label in zip(lines, labels) if label)

@@ -195,3 +195,41 @@ def test_apply_on_the_compiled_model_imports_no_scikit_learn(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     assert out.read_text(encoding="utf-8").strip()
+
+
+@pytest.fixture(scope="module")
+def both_models(bundled_model):
+    return {"pipeline": bundled_model, "compiled": load_compiled()}
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+@pytest.mark.parametrize("item", [None, b"Home", 7, float("nan")])
+def test_a_line_that_is_not_a_string_is_refused_by_its_index(both_models, kind, item):
+    # str(None) == "None" was labelled as a line of text (content, even), silently
+    with pytest.raises(TypeError, match=rf"line 1 is {type(item).__name__}, not str"):
+        both_models[kind].predict_proba(["A line of text.", item, "Another line."])
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+@pytest.mark.parametrize("given, named", [((line for line in ["a", "b"]), "generator: make a list of it first"),
+                                          (None, "NoneType"), ({"a": 1}, "dict"),
+                                          (b"a\nb", "single bytes object")])
+def test_what_is_no_sequence_of_lines_is_named(both_models, kind, given, named):
+    with pytest.raises(TypeError, match=named):
+        both_models[kind].predict(given)
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+def test_numpy_strings_are_lines(both_models, kind):
+    lines = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8").split("\n")
+    model = both_models[kind]
+    expected = model.predict_proba(lines)
+    assert np.array_equal(model.predict_proba(np.array(lines)), expected)
+    assert np.array_equal(model.predict_proba(np.array([np.str_(line) for line in lines], dtype=object)), expected)
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+@pytest.mark.parametrize("text", [None, b"Home\nAbout"])
+def test_clean_takes_text_only(both_models, kind, text):
+    with pytest.raises(TypeError, match="expected the text of a dump as a str"):
+        both_models[kind].clean(text)
