@@ -187,17 +187,23 @@ def run_numbers(keys: np.ndarray) -> np.ndarray:
 
 
 def as_strings(values: np.ndarray) -> list[str]:
-    """``values`` as a list of ``str``; a :class:`TypeError` names the first that is not one.
+    """``values`` as a list of ``str``; a :class:`TypeError` names the first that is not one,
+    a :class:`ValueError` the first holding a line break.
     Lines almost always are ``str`` already, and then the list is made and checked by C
     loops: the apply threads hold the GIL in Python loops like ``[str(v) for v in values]``,
     and so run one at a time there."""
     items = values.tolist()
-    if set(map(type, items)) <= {str}:
-        return items
-    for index, item in enumerate(items):  # str subclasses (numpy's str_) pass; None or bytes would be read as "None"
-        if not isinstance(item, str):
-            raise TypeError(f"line {index} is {type(item).__name__}, not str: every line must be a string")
-    return [str(item) for item in items]
+    if not set(map(type, items)) <= {str}:
+        # str subclasses (numpy's str_) pass; None or bytes would be read as "None" or "b'...'"
+        for index, item in enumerate(items):
+            if not isinstance(item, str):
+                raise TypeError(f"line {index} is {type(item).__name__}, not str: every line must be a string")
+        items = [str(item) for item in items]
+    if "\n" in "".join(items):  # one C search: the link features join a batch's lines by "\n" and split them again
+        index = next(index for index, item in enumerate(items) if "\n" in item)
+        raise ValueError(f"line {index} holds a line break (\\n): one line a string (boilerkit.io.split_lines splits "
+                         "a text into lines)")
+    return items
 
 
 def layout_columns(X) -> tuple[np.ndarray | None, np.ndarray | None]:

@@ -320,6 +320,9 @@ def parse_labelled_record(record, path, line: int | None) -> dict:
         raise InputError(path, '"labels" must be a list of 0/1', line)
     if len(lines) != len(labels):
         raise InputError(path, f'"lines" has {len(lines)} items but "labels" has {len(labels)}', line)
+    broken = _first_with_a_line_break(lines)
+    if broken is not None:  # the model takes one line a string (boilerkit.features.as_strings)
+        raise InputError(path, f"lines[{broken}] holds a line break (one line a string)", line)
     return {**record, "labels": _labels_from(labels, path, line)}
 
 

@@ -162,6 +162,9 @@ GOOD = json.dumps({"lines": ["a"], "labels": [1]})
         (json.dumps({"lines": ["a"], "labels": [True]}) + "\n", 1, "not 0 or 1"),
         (json.dumps({"lines": ["a"], "labels": "1"}) + "\n", 1, "list of 0/1"),
         ("\n" + GOOD + "\n\n" + "nul\x00\n", 4, "invalid JSON"),
+        (GOOD + "\n" + json.dumps({"lines": ["a", "b\nc"], "labels": [1, 0]}) + "\n", 2,
+         "lines[1] holds a line break"),
+        (json.dumps({"lines": ["a\rb"], "labels": [1]}) + "\n", 1, "lines[0] holds a line break"),
     ],
 )
 def test_malformed_labelled_jsonl(tmp_path, content, line, reason):

@@ -233,3 +233,22 @@ def test_numpy_strings_are_lines(both_models, kind):
 def test_clean_takes_text_only(both_models, kind, text):
     with pytest.raises(TypeError, match="expected the text of a dump as a str"):
         both_models[kind].clean(text)
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+@pytest.mark.parametrize("lines", [["[Home](/)\n[About](/about)", "An article."],
+                                   ["[Home](/)", "An article.\nIts second line.", "More text."]])
+def test_a_line_holding_a_line_break_is_refused_by_its_index(both_models, kind, lines):
+    # the link features join a batch's lines by "\n" and split them again: such a line made
+    # the features of the lines after it shift by one, or failed with a numpy shape mismatch
+    broken = next(index for index, line in enumerate(lines) if "\n" in line)
+    with pytest.raises(ValueError, match=rf"line {broken} holds a line break"):
+        both_models[kind].predict_proba(lines)
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+def test_lines_ending_in_a_carriage_return_still_are_lines(both_models, kind):
+    # text.split("\n") of a CRLF text: each line ends in "\r", as it always could
+    lines = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8").split("\n")
+    model = both_models[kind]
+    assert model.predict([line + "\r" for line in lines]).tolist() == model.predict(lines).tolist()
