@@ -243,14 +243,18 @@ def expand_paths(patterns: Iterable[str | os.PathLike], on_error: ErrorHandler |
     recursively, in sorted order); ``-`` stands for standard input.
 
     A pattern that names nothing, a directory without a file to read, an unreadable
-    directory, or a special file (pipe, device, socket) found inside a directory is an
+    directory, a special file (pipe, device, socket) found inside a directory, or ``-``
+    given a second time is an
     :class:`InputError`, passed to ``on_error`` if given (and left out), else raised.
     """
     report = on_error or _raise
     paths: list[str] = []
     for pattern in map(str, patterns):
         if pattern == STDIN:
-            paths.append(pattern)
+            if STDIN in paths:  # a second read of it finds nothing: a document that is not there
+                report(InputError(pattern, "standard input given twice: it can be read only once"))
+            else:
+                paths.append(pattern)
             continue
         matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
         if not matches:

@@ -265,6 +265,13 @@ def test_apply_reads_stdin(small_model_path):
     assert piped.exit_code == 0 and piped.stdout == direct.stdout
 
 
+def test_apply_with_stdin_given_twice_cleans_it_once_and_says_so():
+    result = run("apply", "-", "-", "--format", "jsonl", input=NEWS.read_text(encoding="utf-8"))
+    assert result.exit_code == 1
+    assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == ["<stdin>"]
+    assert result.stderr.strip() == "boilerkit: error: -: standard input given twice: it can be read only once"
+
+
 def test_apply_with_a_text_file_as_the_model_says_it_is_no_model_file(tmp_path):
     result = run("apply", NEWS, "-m", NEWS)
     assert result.exit_code == 1

@@ -13,6 +13,7 @@ import pytest
 from boilerkit.io import (
     AtomicWriter,
     InputError,
+    expand_paths,
     iter_documents,
     parse_labelled_tsv,
     read_labelled,
@@ -209,6 +210,14 @@ def test_malformed_document_records(tmp_path, record, reason):
 def test_missing_path(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         list(iter_documents([tmp_path / "missing.txt"]))
+
+
+def test_stdin_given_twice_is_refused_not_read_as_an_empty_second_document():
+    with pytest.raises(InputError, match="standard input given twice"):
+        expand_paths(["-", "-"])
+    skipped = []
+    assert expand_paths(["-", "-"], on_error=skipped.append) == ["-"]
+    assert [str(error) for error in skipped] == ["-: standard input given twice: it can be read only once"]
 
 
 def test_glob_without_match(tmp_path):
