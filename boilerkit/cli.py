@@ -596,6 +596,20 @@ def _apply_on_dask(inputs, model, threshold, output_format: str, output: str, sc
 # ----------------------------------------------------------------------------- inspect
 
 
+# Control characters shown as what they are, not sent to the terminal: a dump is web text,
+# and ESC [ 2 J in it would clear the screen (ESC ] set the window title, C1's CSI the same
+# as ESC [).  C0 ones become their Unicode control pictures (ESC: \u241b), DEL and C1 ones
+# an escape like \x9b.  A tab stays a tab.
+_VISIBLE_CONTROLS = {
+    **{code: 0x2400 + code for code in range(32) if code != 9},
+    **{code: f"\\x{code:02x}" for code in range(0x7F, 0xA0)},
+}
+
+
+def _visible(text: str) -> str:
+    return text.translate(_VISIBLE_CONTROLS)
+
+
 @app.command()
 def inspect(
     inputs: Annotated[list[str], typer.Argument(help="Dumps: text files, directories, JSONL(.gz), WET files.")],
@@ -620,13 +634,13 @@ def inspect(
     console = Console(highlight=False, soft_wrap=True)
     for document in documents:
         kept = sum(decision.label for decision in document.lines)
-        console.rule(Text(f"{document.source}: {kept}/{len(document.lines)} lines content "
+        console.rule(Text(f"{_visible(document.source)}: {kept}/{len(document.lines)} lines content "
                           f"(threshold {document.threshold:.3f})"), align="left")
         for decision in document.lines[: limit or None]:
             style = "green" if decision.label else "bright_black"
             row = Text(f"{decision.number:>5} {decision.score:.3f} ", style="dim")
             row.append("█ " if decision.label else "  ", style=style)
-            row.append(decision.line, style=style)
+            row.append(_visible(decision.line), style=style)
             console.print(row)
 
 

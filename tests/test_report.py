@@ -47,6 +47,17 @@ def test_inspect_shows_every_line_with_its_probability(small_model_path):
     assert "lines content" in result.output
 
 
+def test_inspect_shows_control_characters_instead_of_sending_them_to_the_terminal(tmp_path):
+    dump = tmp_path / "page.txt"
+    dump.write_text("A line of text.\n\x1b[2JClear screen \x1b[31mred\n\x1b]0;title\x07\tand \x9b2J\n",
+                    encoding="utf-8")
+    result = runner.invoke(app, ["inspect", str(dump)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output and "\x9b" not in result.output
+    assert "\u241b[2JClear screen \u241b[31mred" in result.output
+    assert "\u241b]0;title\u2407" in result.output and "and \\x9b2J" in result.output
+
+
 def test_report_scores_match_evaluate(report, small_model):
     from boilerkit.evaluate import evaluate
 
