@@ -560,7 +560,7 @@ def load_model(path: str | os.PathLike | None = None) -> BoilerplateModel:
     bundled = path is None
     path = Path(path) if path is not None else default_model_path()
     if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
+        raise ModelError(f"{path}: {'a directory, not a model file' if path.is_dir() else 'no such model file'}")
     card = read_card(path)
     if card is not None:
         check_compatible(card, path)

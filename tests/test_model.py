@@ -193,6 +193,11 @@ def test_missing_model_file(tmp_path):
         load_model(tmp_path / "none.joblib")
 
 
+def test_a_directory_as_the_model_is_named_a_directory(tmp_path):
+    with pytest.raises(ModelError, match=f"^{tmp_path}: a directory, not a model file$"):
+        load_model(tmp_path)
+
+
 def test_dumps_per_page_keeps_that_many_dumps_of_each_page_the_same_on_every_run():
     from boilerkit.model import dumps_of_each_page
 
