@@ -180,12 +180,34 @@ def looks_binary(data: bytes) -> bool:
     return controls > BINARY_CONTROL_SHARE * len(sample)
 
 
+# Compressed data only a .gz name has read: said so rather than called binary.
+_COMPRESSED_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"),
+                     (b"PK\x03\x04", "zip"), (b"7z\xbc\xaf\x27\x1c", "7z"))
+
+
+def what_binary(data: bytes, kind: str = "a text dump") -> str:
+    """Why ``data``, which :func:`looks_binary`, is refused: compressed data (gzip in a file
+    not named .gz), UTF-16 text without a byte order mark (every other byte NUL), or binary."""
+    for magic, name in _COMPRESSED_MAGIC:
+        if data.startswith(magic):
+            if name == "gzip":
+                return f"gzip-compressed data in a file not named .gz: name it .gz (or gunzip it), then it is {kind}"
+            return f"{name}-compressed data, not {kind}: decompress it first (only .gz files are read compressed)"
+    sample = data[:BINARY_SAMPLE_BYTES]
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if max(even, odd) > 0.25 * len(sample) and min(even, odd) < 0.01 * len(sample):
+        order = "LE" if odd > even else "BE"
+        advice = "convert it to UTF-8" + (", or add the mark" if kind == "a text dump" else "")
+        return f"UTF-16-{order} text without a byte order mark: {advice}"
+    return f"binary file (control bytes such as NUL), not {kind}"
+
+
 def decode_file(data: bytes, path: str | os.PathLike) -> str:
     """Text of a whole file: :func:`decode`, refusing binary data and counting stray NULs."""
     encoding, _ = sniff_encoding(data)
     if encoding == "utf-8":
         if looks_binary(data):
-            raise InputError(path, "binary file (control bytes such as NUL), not a text dump")
+            raise InputError(path, what_binary(data))
         nuls = data.count(0)
         if nuls:
             log.warning("%s: %d NUL byte(s) kept in the text", path, nuls)
@@ -227,7 +249,7 @@ def _iter_text_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
                 raise InputError(path, f"JSONL in {sniff_encoding(raw)[0].upper()}: convert it to UTF-8", 1)
             if number == 1 and looks_binary(raw):
                 # One error for the file, not one per "line" of, say, a misnamed archive.
-                raise InputError(path, "binary file (control bytes such as NUL), not JSONL", 1)
+                raise InputError(path, what_binary(raw, "JSONL"), 1)
             yield number, decode(raw, f"{path}:{number}")
     finally:
         if stream is not sys.stdin.buffer:

@@ -4,9 +4,11 @@ file it does not trust."""
 
 from __future__ import annotations
 
+import bz2
 import copy
 import gzip
 import json
+import lzma
 import os
 import signal
 import subprocess
@@ -77,6 +79,26 @@ def test_binary_file_is_skipped_with_one_line_and_the_rest_cleaned(small_model_p
 def test_random_bytes_look_binary_and_text_does_not():
     assert looks_binary(np.random.default_rng(0).bytes(8192))
     assert not looks_binary("Grüße, 日本語 and a tab\tand a form feed\x0c.\n".encode() * 100)
+
+
+TEXT = "Home | About\nAn article about the news of the day, in full sentences.\n" * 20
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("page.txt", TEXT.encode("utf-16-le"), "UTF-16-LE text without a byte order mark: convert it to UTF-8, or add"),
+    ("page.txt", TEXT.encode("utf-16-be"), "UTF-16-BE text without a byte order mark"),
+    ("page.txt", gzip.compress(TEXT.encode()), "gzip-compressed data in a file not named .gz: name it .gz"),
+    ("page.txt.bz2", bz2.compress(TEXT.encode()), "bz2-compressed data, not a text dump: decompress it first"),
+    ("page.txt.xz", lzma.compress(TEXT.encode()), "xz-compressed data, not a text dump: decompress it first"),
+    ("docs.jsonl", (json.dumps({"text": TEXT}) + "\n").encode("utf-16-le"),
+     "UTF-16-LE text without a byte order mark: convert it to UTF-8$"),
+    ("image.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40, "binary file"),
+], ids=["utf-16-le", "utf-16-be", "gzip-not-named-gz", "bz2", "xz", "utf-16-jsonl", "png"])
+def test_a_file_refused_as_binary_says_what_it_is(tmp_path, name, data, reason):
+    # UTF-16 without its mark, and compressed dumps, were all "binary file (control bytes such as NUL)"
+    path = write(tmp_path, name, data)
+    with pytest.raises(InputError, match=reason):
+        list(iter_documents([path]))
 
 
 def test_invalid_utf8_is_replaced_and_counted(small_model_path, tmp_path):
