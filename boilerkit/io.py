@@ -268,7 +268,11 @@ def expand_paths(patterns: Iterable[str | os.PathLike], on_error: ErrorHandler |
     directory, a special file (pipe, device, socket) found inside a directory, or ``-``
     given a second time is an
     :class:`InputError`, passed to ``on_error`` if given (and left out), else raised.
+    One path given instead of a list of them is a :class:`TypeError`: a string would be
+    read a character at a time, and its "/" is the whole file system.
     """
+    if isinstance(patterns, (str, bytes, os.PathLike)):
+        raise TypeError(f"expected a list of paths, got a single {type(patterns).__name__}: give [{str(patterns)!r}]")
     report = on_error or _raise
     paths: list[str] = []
     for pattern in map(str, patterns):

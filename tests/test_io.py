@@ -7,9 +7,11 @@ import json
 import logging
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
+from boilerkit.apply import apply
 from boilerkit.io import (
     AtomicWriter,
     InputError,
@@ -218,6 +220,21 @@ def test_stdin_given_twice_is_refused_not_read_as_an_empty_second_document():
     skipped = []
     assert expand_paths(["-", "-"], on_error=skipped.append) == ["-"]
     assert [str(error) for error in skipped] == ["-: standard input given twice: it can be read only once"]
+
+
+@pytest.mark.parametrize("given", ["/", "page.txt", os.curdir])
+def test_one_path_instead_of_a_list_is_refused_not_read_a_character_at_a_time(given, monkeypatch):
+    # expand_paths("/tmp/page.txt") took "/" for a directory and walked the whole file system
+    walked = []
+    monkeypatch.setattr(os, "walk", lambda *args, **kwargs: walked.append(args) or iter(()))
+    for patterns in (given, Path(given)):
+        with pytest.raises(TypeError, match="expected a list of paths, got a single"):
+            expand_paths(patterns)
+        with pytest.raises(TypeError, match="expected a list of paths"):
+            list(iter_documents(patterns))
+        with pytest.raises(TypeError, match="expected a list of paths"):
+            apply(patterns, model=None)
+    assert walked == []
 
 
 def test_glob_without_match(tmp_path):
