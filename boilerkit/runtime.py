@@ -67,8 +67,10 @@ class LineLabeller:
 
     def label_lines(self, X, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Labels (0/1) and content probabilities of the lines in ``X``."""
-        scores = self.content_probability(X)
         cut = self.threshold if threshold is None else threshold
+        if cut != cut:  # NaN: no probability is at least it, every line would silently be clutter
+            raise ValueError("threshold is NaN: give a probability, from 0 to 1")
+        scores = self.content_probability(X)
         return (scores >= cut).astype(np.int8), scores
 
     def clean(self, text: str, threshold: float | None = None) -> str:

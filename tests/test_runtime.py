@@ -18,6 +18,7 @@ import sys
 import numpy as np
 import pytest
 
+from boilerkit.apply import apply as apply_model
 from boilerkit.features import as_rows
 from boilerkit.model import BoilerplateModel, default_model_path, load_model, save_model
 from boilerkit.runtime import (
@@ -252,3 +253,24 @@ def test_lines_ending_in_a_carriage_return_still_are_lines(both_models, kind):
     lines = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8").split("\n")
     model = both_models[kind]
     assert model.predict([line + "\r" for line in lines]).tolist() == model.predict(lines).tolist()
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+def test_a_threshold_of_nan_is_refused(both_models, kind, tmp_path):
+    # the CLI's option range refuses it; the library labelled every line clutter
+    model = both_models[kind]
+    with pytest.raises(ValueError, match="threshold is NaN"):
+        model.label_lines(["A line of text.", "Home"], float("nan"))
+    with pytest.raises(ValueError, match="threshold is NaN"):
+        model.clean("A line of text.\nHome", float("nan"))
+    output = tmp_path / "clean.txt"
+    with pytest.raises(ValueError, match="threshold is NaN"):
+        apply_model([str(EXAMPLES / "news-dump.txt")], model, threshold=float("nan"), output=output)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["pipeline", "compiled"])
+def test_thresholds_beyond_0_and_1_still_keep_everything_or_nothing(both_models, kind):
+    lines = (EXAMPLES / "news-dump.txt").read_text(encoding="utf-8").split("\n")
+    assert both_models[kind].label_lines(lines, -0.1)[0].all()
+    assert not both_models[kind].label_lines(lines, 1.01)[0].any()
