@@ -365,9 +365,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _parse_json(text: str, path, line: int):
     try:
         value = orjson.loads(text)
+        if _may_be_a_big_integer(value):  # a float, which apply would write back in its record
+            value = json.loads(text)
     except orjson.JSONDecodeError:
-        # what orjson refuses and the standard library reads (lone surrogates, NaN, integers
-        # beyond 64 bits), and the standard library's messages for what neither reads
+        # what orjson refuses and the standard library reads (lone surrogates, NaN), and the
+        # standard library's messages for what neither reads
         try:
             value = json.loads(text)
         except json.JSONDecodeError as error:
@@ -375,6 +377,29 @@ def _parse_json(text: str, path, line: int):
     if _SURROGATE_ESCAPE.search(text):
         value = _replace_lone_surrogates(value, path, line)
     return value
+
+
+# The smallest magnitude of an integer orjson cannot hold in 64 bits (it makes a float of it).
+_BIG_INTEGER = 2.0**63
+_NOT_FLOATS = frozenset({str, int, bool, type(None)})
+
+
+def _may_be_a_big_integer(value) -> bool:
+    """Whether ``value``, as orjson read it, holds a float of at least 2**63: maybe an integer
+    orjson could not hold exactly (123456789012345678901234567890 becomes 1.2345678901234568e+29).
+    A record's lists of lines and labels are checked by C loops (their item types)."""
+    if isinstance(value, float):
+        return abs(value) >= _BIG_INTEGER
+    if isinstance(value, dict):
+        return any(map(_may_be_a_big_integer, value.values()))
+    if isinstance(value, list):
+        types = set(map(type, value))
+        if types <= _NOT_FLOATS:
+            return False
+        if types == {float}:
+            return max(map(abs, value)) >= _BIG_INTEGER
+        return any(map(_may_be_a_big_integer, value))
+    return False
 
 
 def _replace_lone_surrogates(value, path, line: int):

@@ -17,6 +17,7 @@ from boilerkit.io import (
     InputError,
     expand_paths,
     iter_documents,
+    json_line,
     parse_labelled_tsv,
     read_labelled,
     split_lines,
@@ -207,6 +208,19 @@ def test_malformed_document_records(tmp_path, record, reason):
     with pytest.raises(InputError, match=reason) as caught:
         list(iter_documents([path]))
     assert caught.value.line == 2
+
+
+def test_integers_beyond_64_bits_in_a_record_stay_exact(tmp_path):
+    # orjson reads 123456789012345678901234567890 as the float 1.2345678901234568e+29, which
+    # apply then wrote back into the record it keeps
+    big = {"id": 123456789012345678901234567890, "meta": {"ids": [-(2**70), 1]}, "scores": [0.5]}
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({**big, "text": "a"}) + "\n" + json.dumps({"id": 2**64 - 1, "lines": ["b"]}) + "\n",
+                    encoding="utf-8")
+    first, second = (document.record for document in iter_documents([path]))
+    assert {key: first[key] for key in big} == big and type(first["id"]) is int
+    assert second["id"] == 2**64 - 1
+    assert json.loads(json_line(first))["id"] == 123456789012345678901234567890
 
 
 def test_missing_path(tmp_path):
