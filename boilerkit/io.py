@@ -342,7 +342,7 @@ def parse_labelled_record(record, path, line: int | None) -> dict:
     lines = record.get("lines")
     labels = record.get("labels")
     if lines is None or labels is None:
-        missing = " and ".join(name for name in ("lines", "labels") if record.get(name) is None)
+        missing = '" or "'.join(name for name in ("lines", "labels") if record.get(name) is None)
         raise InputError(path, f'record has no "{missing}" field', line)
     if not isinstance(lines, list) or not all(isinstance(item, str) for item in lines):
         raise InputError(path, '"lines" must be a list of strings', line)

@@ -159,6 +159,7 @@ GOOD = json.dumps({"lines": ["a"], "labels": [1]})
         (GOOD + "\n[1, 2]\n", 2, "expected a JSON object"),
         (json.dumps({"lines": ["a"]}) + "\n", 1, 'no "labels"'),
         (json.dumps({"labels": [1]}) + "\n", 1, 'no "lines"'),
+        (json.dumps({"text": "a"}) + "\n", 1, 'record has no "lines" or "labels" field'),
         (json.dumps({"lines": "a", "labels": [1]}) + "\n", 1, "list of strings"),
         (json.dumps({"lines": ["a", 2], "labels": [1, 0]}) + "\n", 1, "list of strings"),
         (json.dumps({"lines": ["a"], "labels": [1, 0]}) + "\n", 1, "has 1 items"),
