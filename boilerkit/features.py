@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from itertools import repeat
 
 import numpy as np
 
@@ -199,7 +200,9 @@ def as_strings(values: np.ndarray) -> list[str]:
             if not isinstance(item, str):
                 raise TypeError(f"line {index} is {type(item).__name__}, not str: every line must be a string")
         items = [str(item) for item in items]
-    if "\n" in "".join(items):  # one C search: the link features join a batch's lines by "\n" and split them again
+    # The link features join a batch's lines by "\n" and split them again.  A C loop: 60 ns a
+    # line, where searching the joined batch took 170 (joining mixed scripts widens it).
+    if any(map(str.__contains__, items, repeat("\n"))):
         index = next(index for index, item in enumerate(items) if "\n" in item)
         raise ValueError(f"line {index} holds a line break (\\n): one line a string (boilerkit.io.split_lines splits "
                          "a text into lines)")
