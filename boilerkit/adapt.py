@@ -110,5 +110,6 @@ def train_on_base(
     n_content = sum(sum(doc["labels"]) for doc in all_documents)
     model.card_ = model_card(model, base_summaries + [{**s, "weight": weight} for s in summaries],
                              n_lines, n_content, None, card.get("seed", 0))
-    model.card_["base_model"] = {"path": os.path.basename(base), "sha256": sha256_of(base), "created": card.get("created")}
+    model.card_["base_model"] = {"path": os.path.basename(base), "sha256": sha256_of(base),
+                                 "created": card.get("created")}
     return model

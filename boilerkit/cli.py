@@ -555,8 +555,8 @@ def apply(
     loaded = _load_for_apply(model, convention)
     try:
         with exit_on_sigterm_or_sighup():
-            summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value, sort=sort.value,
-                                  output=output, strict=strict, on_error=report, jobs=jobs)
+            summary = apply_model(inputs, loaded, threshold=threshold, output_format=output_format.value,
+                                  sort=sort.value, output=output, strict=strict, on_error=report, jobs=jobs)
     except InputError as error:
         fail(str(error))
     except BrokenPipeError:

@@ -140,7 +140,8 @@ class Evaluation:
             "overall": self.overall.as_dict(),
             **(
                 {"threshold_curve": [
-                    {"threshold": t, "lines": lines.as_dict(), "chars": chars.as_dict()} for t, lines, chars in self.curve
+                    {"threshold": t, "lines": lines.as_dict(), "chars": chars.as_dict()}
+                    for t, lines, chars in self.curve
                 ]}
                 if self.curve
                 else {}

@@ -476,7 +476,8 @@ def save_model(model: BoilerplateModel, path: str | os.PathLike) -> Path:
     path = Path(path)
     with replacing(path) as tmp:  # a symbolic link stays one: its target gets the model
         if is_skops(path):
-            import skops.io  # imported here: it imports much of scikit-learn (1.3 s), which a joblib model does not need
+            # imported here: it imports much of scikit-learn (1.3 s), which a joblib model does not need
+            import skops.io
 
             skops.io.dump(model, tmp, compression=zipfile.ZIP_DEFLATED)
         else:

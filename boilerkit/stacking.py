@@ -335,7 +335,8 @@ def check_averageable(estimator) -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     if not isinstance(estimator, HistGradientBoostingClassifier):
-        raise ValueError(f"second_draws > 1 averages HistGradientBoostingClassifier fits, not {type(estimator).__name__}")
+        raise ValueError("second_draws > 1 averages HistGradientBoostingClassifier fits, "
+                         f"not {type(estimator).__name__}")
 
 
 def mean_of_boostings(estimators):
